@@ -1,0 +1,18 @@
+"""unet_course: the helpers of a course that builds U-Net in PyTorch, block by block.
+
+What the notebooks import once they have built a piece by hand:
+
+- ``blocks``: ``DoubleConv``, ``Down``, ``Up``, ``OutConv`` as the source text builds them
+- ``model``: ``UNet`` (the text's network and its variants), ``count_parameters``
+- ``inputs``: the input checks ``UNet`` runs first, and ``PadToFit`` for any image size
+- ``arithmetic``: output sizes of conv, max-pool and transposed conv, explained step by step
+- ``shapes``: ``trace_shapes``, every module's shapes without computing anything
+"""
+
+from .blocks import DoubleConv, Down, OutConv, Up
+from .inputs import PadToFit
+from .model import UNet, count_parameters
+from .shapes import trace_shapes
+
+__version__ = "0.1.0"
+__all__ = ["DoubleConv", "Down", "Up", "OutConv", "UNet", "PadToFit", "count_parameters", "trace_shapes"]

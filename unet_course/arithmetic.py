@@ -1,0 +1,136 @@
+r"""Output sizes of convolution, max-pooling and transposed convolution, one spatial axis.
+
+Each function follows PyTorch's formula and refuses what PyTorch refuses, with a message
+that says which argument is wrong and why:
+
+    conv:        out = floor((in + 2p - d(k-1) - 1) / s) + 1
+    max-pool:    the same, with ceil instead of floor when ceil_mode=True
+    transposed:  out = (in - 1) s - 2p + d(k-1) + output_padding + 1
+
+The source text writes the transposed formula as ``(in - 1) s - 2p + k``: the same thing
+when dilation is 1 and output_padding is 0.
+"""
+
+import math
+
+
+def _require(condition, message):
+    if not condition:
+        raise ValueError(message)
+
+
+def _check_common(size, kernel_size, stride, padding, dilation):
+    for name, value in [("size", size), ("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)]:
+        _require(isinstance(value, int) and value > 0, f"{name} must be a positive whole number, got {value!r}.")
+    _require(isinstance(padding, int) and padding >= 0, f"padding must be a whole number >= 0, got {padding!r}.")
+
+
+def _positive(out, what, size):
+    _require(
+        out > 0,
+        f"{what} of an input of size {size} would be {out}: the output is too small. "
+        "Use a larger input, a smaller kernel or dilation, or more padding.",
+    )
+    return out
+
+
+def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
+    """``nn.Conv2d``'s output size along one axis (``padding`` may be 'same' or 'valid')."""
+    if padding == "valid":
+        padding = 0
+    elif padding == "same":
+        _require(
+            stride == 1,
+            "padding='same' is only supported with stride 1 (as in PyTorch); "
+            f"got stride={stride}. Give padding as a number instead.",
+        )
+        _check_common(size, kernel_size, stride, 0, dilation)
+        return size
+    _check_common(size, kernel_size, stride, padding, dilation)
+    return _positive((size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1, "A convolution", size)
+
+
+def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """``nn.MaxPool2d``'s output size along one axis (stride defaults to kernel_size)."""
+    stride = kernel_size if stride is None else stride
+    _check_common(size, kernel_size, stride, padding, dilation)
+    _require(
+        padding <= kernel_size // 2,
+        f"padding={padding} is more than half the kernel size {kernel_size}: a window could hold "
+        f"padding only (PyTorch refuses it too). Use padding <= kernel_size // 2 = {kernel_size // 2}.",
+    )
+    effective = dilation * (kernel_size - 1) + 1
+    span = size + 2 * padding - effective
+    out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1  # the last window would start in the padding: PyTorch drops it
+    return _positive(out, "Max-pooling", size)
+
+
+def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """``nn.ConvTranspose2d``'s output size along one axis."""
+    _check_common(size, kernel_size, stride, padding, dilation)
+    _require(
+        isinstance(output_padding, int) and output_padding >= 0,
+        f"output_padding must be a whole number >= 0, got {output_padding!r}.",
+    )
+    _require(
+        output_padding < stride or output_padding < dilation,
+        f"output_padding={output_padding} must be smaller than stride ({stride}) or dilation "
+        f"({dilation}): it only chooses among the sizes a stride of {stride} makes ambiguous.",
+    )
+    out = (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    return _positive(out, "A transposed convolution", size)
+
+
+def explain_conv_transpose(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """The transposed-convolution formula with the numbers filled in, step by step."""
+    out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding, dilation)
+    terms = [(size - 1) * stride, 2 * padding, dilation * (kernel_size - 1), output_padding]
+    return "\n".join(
+        [
+            "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1",
+            f"    = ({size} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) + {output_padding} + 1",
+            f"    = {terms[0]} - {terms[1]} + {terms[2]} + {terms[3]} + 1",
+            f"    = {out}",
+        ]
+    )
+
+
+def explain_conv(size, kernel_size, stride=1, padding=0, dilation=1):
+    """The convolution formula with the numbers filled in, step by step."""
+    out = conv_output_size(size, kernel_size, stride, padding, dilation)
+    if padding == "same":
+        return f"padding='same' keeps the size: out = in = {out}"
+    padding = 0 if padding == "valid" else padding
+    top = size + 2 * padding - dilation * (kernel_size - 1) - 1
+    return "\n".join(
+        [
+            "out = floor((in + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1",
+            f"    = floor(({size} + 2 * {padding} - {dilation} * ({kernel_size} - 1) - 1) / {stride}) + 1",
+            f"    = floor({top} / {stride}) + 1",
+            f"    = {out}",
+        ]
+    )
+
+
+def doubling_settings(max_kernel_size=8, max_padding=4):
+    """Every (kernel_size, stride, padding) that makes a transposed convolution give exactly 2 * in.
+
+    ``out = 2 * in`` for every ``in`` forces stride 2 (the only term that multiplies ``in``),
+    which leaves ``kernel_size - 2 * padding = 2``: (2, 2, 0), (4, 2, 1), (6, 2, 2), ...
+    Found by testing the formula rather than by the algebra, so the two can be compared.
+    """
+    found = []
+    for kernel_size in range(1, max_kernel_size + 1):
+        for stride in range(1, 5):
+            for padding in range(max_padding + 1):
+                outs = []
+                for size in (1, 2, 3, 7, 30):
+                    try:
+                        outs.append(conv_transpose_output_size(size, kernel_size, stride, padding))
+                    except ValueError:
+                        break
+                if outs == [2 * s for s in (1, 2, 3, 7, 30)]:
+                    found.append((kernel_size, stride, padding))
+    return found

@@ -1,0 +1,118 @@
+"""What the U can take: input checks with messages that say what to fix, and pad-to-fit."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def _same_sizes(size, depth):
+    """Sizes on the way down with same padding: 481 -> 240 -> 120 -> 60 -> 30."""
+    sizes = [size]
+    for _ in range(depth):
+        sizes.append(sizes[-1] // 2)
+    return sizes
+
+
+def valid_output_size(size, depth=4):
+    """Output size of the paper's valid-padding U-Net for ``size``, or None if the U cannot take it."""
+    size -= 4  # in_conv: two 3x3 valid convolutions
+    for _ in range(depth):
+        if size <= 0 or size % 2:
+            return None
+        size = size // 2 - 4
+    for _ in range(depth):
+        if size <= 0:
+            return None
+        size = size * 2 - 4
+    return size if size > 0 else None
+
+
+def fits(size, depth=4, padding="same"):
+    """True if a height or width of ``size`` passes through the U and back."""
+    if padding == "valid":
+        return valid_output_size(size, depth) is not None
+    return size > 0 and size % 2**depth == 0
+
+
+def nearest_valid_sizes(size, depth=4, padding="same"):
+    """The closest sizes below and above ``size`` that fit (below is None if there is none)."""
+    below = next((s for s in range(size - 1, 0, -1) if fits(s, depth, padding)), None)
+    above = next(s for s in range(size + 1, size + 2**depth * 64) if fits(s, depth, padding))
+    return below, above
+
+
+def _size_message(axis, size, depth, padding):
+    below, above = nearest_valid_sizes(size, depth, padding)
+    nearest = f"{below} or {above}" if below else f"{above}"
+    if padding == "valid":
+        why = (
+            f"with valid convolutions every map must have an even size before each max-pool "
+            f"and stay positive, and {size} does not"
+        )
+    else:
+        sizes = _same_sizes(size, depth)
+        level = next(i for i, s in enumerate(sizes) if s % 2)
+        up = f"up{depth - level}"
+        why = (
+            f"it is not divisible by 2**{depth} = {2**depth}: max-pooling floors "
+            f"{' -> '.join(map(str, sizes[: level + 2]))}, and on the way back {sizes[level + 1]} "
+            f"doubles to {2 * sizes[level + 1]}, which cannot be concatenated with the skip of size "
+            f"{sizes[level]} in {up}"
+        )
+    return (
+        f"UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}. "
+        f"Resize or crop the image, or wrap the model as PadToFit(model) to pad and crop back."
+    )
+
+
+def check_input(x, in_channels, depth, padding="same"):
+    """Raise a ValueError/TypeError naming the problem before any computation is done."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(
+            f"UNet expects a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}. "
+            "Convert it with torch.as_tensor(x, dtype=torch.float32)."
+        )
+    if x.dim() == 3:
+        raise ValueError(
+            f"UNet expects a batch (B, C, H, W), got one image of shape {tuple(x.shape)}: "
+            "the batch dimension is missing. Add it with x.unsqueeze(0)."
+        )
+    if x.dim() != 4:
+        raise ValueError(
+            f"UNet expects a 4-D tensor (B, C, H, W), got shape {tuple(x.shape)} "
+            f"({x.dim()}-D). Reshape it to (batch, {in_channels}, height, width)."
+        )
+    if not x.is_floating_point():
+        raise TypeError(
+            f"UNet expects floating-point input, got dtype {x.dtype}. "
+            "Convert it with x.float() (and scale 8-bit images to 0..1 with / 255)."
+        )
+    if x.shape[1] != in_channels:
+        raise ValueError(
+            f"UNet was built for in_channels={in_channels} but the input has {x.shape[1]} "
+            f"channels (shape {tuple(x.shape)}). Build UNet(in_channels={x.shape[1]}) "
+            "or convert the images (e.g. to grayscale)."
+        )
+    for axis, size in [("height", x.shape[2]), ("width", x.shape[3])]:
+        if not fits(size, depth, padding):
+            raise ValueError(_size_message(axis, size, depth, padding))
+
+
+class PadToFit(nn.Module):
+    """Pad the input up to the next size the U takes, run the model, crop the logits back.
+
+    Only for same-padding models, whose output is as large as their input.
+    """
+
+    def __init__(self, model, mode="reflect"):
+        super().__init__()
+        if getattr(model, "padding", "same") != "same":
+            raise ValueError("PadToFit works only for padding='same' models, whose output size equals the input's.")
+        self.model, self.mode = model, mode
+
+    def forward(self, x):
+        height, width = x.shape[-2:]
+        multiple = 2**self.model.depth
+        pad_h, pad_w = -height % multiple, -width % multiple
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode=self.mode)
+        return self.model(x)[..., :height, :width]

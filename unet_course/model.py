@@ -1,0 +1,84 @@
+"""The U-Net assembled from the blocks: the text's model by default, and its variants.
+
+``UNet()`` is the text's network: 1 input channel, 1 class, widths 64 -> 1024 over four
+down steps, transposed-convolution up-sampling, same padding: 31,036,481 parameters.
+``UNet.paper()`` is the original paper's: valid 3x3 convolutions with bias, no BatchNorm,
+skips centre-cropped, 572 -> 388.
+"""
+
+from torch import nn
+
+from .blocks import PADDINGS, UP_MODES, DoubleConv, Down, OutConv, Up
+from .inputs import check_input
+
+
+class UNet(nn.Module):
+    """in_conv => down1..downN => up1..upN (each with its skip) => out_conv"""
+
+    def __init__(
+        self,
+        in_channels=1,
+        num_classes=1,
+        base_channels=64,
+        depth=4,
+        up_mode="transpose",
+        padding="same",
+        batch_norm=True,
+    ):
+        super().__init__()
+        if up_mode not in UP_MODES:
+            raise ValueError(f"up_mode={up_mode!r} is not supported: expected one of {UP_MODES}.")
+        if padding not in PADDINGS:
+            raise ValueError(f"padding={padding!r} is not supported: expected one of {PADDINGS}.")
+        for name, value in [
+            ("in_channels", in_channels),
+            ("num_classes", num_classes),
+            ("base_channels", base_channels),
+            ("depth", depth),
+        ]:
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+        self.in_channels, self.num_classes, self.depth = in_channels, num_classes, depth
+        self.up_mode, self.padding = up_mode, padding
+        conv = {"padding": padding, "batch_norm": batch_norm}
+        widths = [base_channels * 2**level for level in range(depth + 1)]  # 64, 128, ..., 1024
+        # bilinear up-sampling keeps the channels, so the bottom and each Up output are halved
+        factor = 2 if up_mode == "bilinear" else 1
+
+        self.in_conv = DoubleConv(in_channels, widths[0], **conv)
+        for level in range(1, depth + 1):
+            out_channels = widths[level] // (factor if level == depth else 1)
+            setattr(self, f"down{level}", Down(widths[level - 1], out_channels, **conv))
+        for step, level in enumerate(range(depth, 0, -1), start=1):
+            out_channels = widths[level - 1] // (factor if level > 1 else 1)
+            setattr(self, f"up{step}", Up(widths[level], out_channels, up_mode, **conv))
+        self.out_conv = OutConv(widths[0], num_classes)
+
+    @classmethod
+    def paper(cls, in_channels=1, num_classes=2):
+        """The 2015 paper's network: valid convolutions with bias, no BatchNorm, cropped skips."""
+        return cls(in_channels, num_classes, padding="valid", batch_norm=False)
+
+    @property
+    def downs(self):
+        return [getattr(self, f"down{level}") for level in range(1, self.depth + 1)]
+
+    @property
+    def ups(self):
+        return [getattr(self, f"up{step}") for step in range(1, self.depth + 1)]
+
+    def forward(self, x):
+        check_input(x, self.in_channels, self.depth, self.padding)
+        x = self.in_conv(x)  # x1: (B, 64, H, W)
+        skips = []
+        for down in self.downs:  # x2 .. x5: half the size, twice the channels each time
+            skips.append(x)
+            x = down(x)
+        for up in self.ups:  # back up, each step taking the encoder map of its level
+            x = up(x, skips.pop())
+        return self.out_conv(x)  # logits: (B, num_classes, H, W)
+
+
+def count_parameters(model):
+    """Number of trainable numbers in ``model`` (the text's ``sum(x.numel() ...)``)."""
+    return sum(p.numel() for p in model.parameters())
