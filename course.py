@@ -3,6 +3,7 @@
 
     python3 course.py lab     # create .venv, install requirements.txt, open JupyterLab
     python3 course.py test    # create .venv, install requirements.txt, run all tests + nbval
+    python3 course.py execute [NOTEBOOK ...]   # re-run notebooks top to bottom, store outputs
 
 Anything after the command goes to JupyterLab or pytest (e.g. ``python3 course.py test -x``).
 Only the standard library is used here, so it runs with a bare Python 3.10+.
@@ -56,8 +57,31 @@ def test(args):
     return run(venv_python(), "-m", "pytest", *args)
 
 
+def execute(args):
+    """Re-run notebooks in a fresh kernel each, top to bottom, on CPU, and store their outputs."""
+    notebooks = args or sorted(str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "PYTHONHASHSEED": "0"}  # stored outputs are a CPU run
+    for notebook in notebooks:
+        code = run(
+            venv_python(),
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--inplace",
+            "--ExecutePreprocessor.timeout=600",
+            notebook,
+            env=env,
+        )
+        if code != 0:
+            return code
+    return 0
+
+
 def main(argv):
-    commands = {"lab": lab, "test": test}
+    commands = {"lab": lab, "test": test, "execute": execute}
     if not argv or argv[0] not in commands:
         print(__doc__)
         return 2
