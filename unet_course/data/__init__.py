@@ -1,0 +1,5 @@
+"""Data for the course: synthetic cells made in memory, a folder of real image/mask pairs, BBBC039 nuclei."""
+
+from .synthetic import SyntheticCells, make_cells
+
+__all__ = ["SyntheticCells", "make_cells"]
