@@ -1,1 +1,4 @@
 """Every plot of the course. Functions take what they draw as arguments and return the figure."""
+
+from .diagram import draw_unet, draw_unets, plot_breakdown, plot_encoder, plot_image_vs_pixel_labels  # noqa: F401
+from .features import show_feature_maps  # noqa: F401
