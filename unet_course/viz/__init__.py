@@ -2,3 +2,4 @@
 
 from .diagram import draw_unet, draw_unets, plot_breakdown, plot_encoder, plot_image_vs_pixel_labels  # noqa: F401
 from .features import show_feature_maps  # noqa: F401
+from .transposed import draw_conv_transpose, draw_conv_transpose_2d, draw_conv_transpose_gallery  # noqa: F401

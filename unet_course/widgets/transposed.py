@@ -1,0 +1,139 @@
+"""An explorer for the transposed-convolution size formula: six sliders, the formula, PyTorch's answer.
+
+``explorer_state(...)`` holds all the logic (the formula with numbers, the size or the reason
+it is refused, and what a real ``nn.ConvTranspose2d`` gives or refuses); the widget built by
+``conv_transpose_explorer()`` only wires sliders to it and redraws.
+
+Names a browser test can rely on:
+
+- sliders (``IntSlider``) with the descriptions ``"input size"``, ``"kernel"``, ``"stride"``,
+  ``"padding"``, ``"output padding"``, ``"dilation"`` (``continuous_update=False``: the value
+  is sent when the slider is released, or when a number is typed into its readout);
+- a ``Label`` whose text always starts with ``"output size:"`` (e.g. ``"output size: 6"``,
+  or ``"output size: refused - ..."``), with the CSS class ``unet-course-output-size``;
+- the formula (``HTML``, a ``<pre>``), the check against PyTorch (``HTML``) and the scatter
+  picture (an ``Image`` holding a PNG, hidden when the setting is refused).
+"""
+
+import html
+import io
+
+import ipywidgets as widgets
+import torch
+from torch import nn
+
+from ..arithmetic import conv_transpose_output_size, explain_conv_transpose
+from ..viz.transposed import draw_conv_transpose
+
+SLIDERS = [  # (keyword, description, min, max, default): the U-Net's kernel 2, stride 2
+    ("size", "input size", 1, 8, 3),
+    ("kernel_size", "kernel", 1, 6, 2),
+    ("stride", "stride", 1, 4, 2),
+    ("padding", "padding", 0, 4, 0),
+    ("output_padding", "output padding", 0, 3, 0),
+    ("dilation", "dilation", 1, 3, 1),
+]
+
+
+def torch_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """What a real ``nn.ConvTranspose2d`` does with a (1, 1, size, size) input: (size, None) or (None, error)."""
+    layer = nn.ConvTranspose2d(1, 1, kernel_size, stride, padding, output_padding, dilation=dilation)
+    try:
+        with torch.no_grad():
+            return layer(torch.zeros(1, 1, size, size)).shape[-1], None
+    except RuntimeError as error:  # PyTorch refuses in forward, not in the constructor
+        return None, str(error).splitlines()[0]
+
+
+def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Everything the explorer shows, for one setting of the six sliders, as a dict."""
+    settings = {
+        "size": size,
+        "kernel_size": kernel_size,
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "dilation": dilation,
+    }
+    raw = (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    try:
+        out, error = conv_transpose_output_size(**settings), None
+        formula = explain_conv_transpose(**settings)
+    except ValueError as refusal:
+        out, error = None, str(refusal)
+        formula = (
+            "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1\n"
+            f"    = ({size} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) "
+            f"+ {output_padding} + 1 = {raw}\n"
+            f"    refused: {error}"
+        )
+    torch_size, torch_error = torch_output_size(**settings)
+    layer = (
+        f"nn.ConvTranspose2d(1, 1, kernel_size={kernel_size}, stride={stride}, padding={padding}, "
+        f"output_padding={output_padding}, dilation={dilation})"
+    )
+    # PyTorch is not consistent at 0: some kernels refuse, others return an empty (1, 1, 0, 0) map
+    empty = torch_size == 0 and raw == 0
+    agree = out == torch_size or empty
+    if empty:
+        check = f"{layer} returns an empty 0x0 map for a {size}x{size} input: the formula refuses a size of 0."
+    elif torch_error:
+        check = f"{layer} refuses a {size}x{size} input ({torch_error})"
+        check += ": so does the formula." if agree else f": the formula DISAGREES (it says {out})."
+    else:
+        check = f"{layer} turns a {size}x{size} input into {torch_size}x{torch_size}"
+        check += ", as the formula says." if agree else f": the formula DISAGREES ({error or out})."
+    label = f"output size: {out}" if error is None else f"output size: refused - {error}"
+    return {
+        **settings,
+        "out": out,
+        "error": error,
+        "formula": formula,
+        "torch_size": torch_size,
+        "torch_error": torch_error,
+        "agree": agree,
+        "check": check,
+        "label": label,
+    }
+
+
+def _png(fig):
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    return buffer.getvalue()
+
+
+def conv_transpose_explorer(**initial):
+    """The explorer: six sliders, the output size, the formula, PyTorch's check and the picture."""
+    style = {"description_width": "110px"}
+    sliders = {
+        key: widgets.IntSlider(
+            value=initial.get(key, default),
+            min=low,
+            max=high,
+            description=description,
+            continuous_update=False,
+            style=style,
+        )
+        for key, description, low, high, default in SLIDERS
+    }
+    label = widgets.Label().add_class("unet-course-output-size")
+    formula, check = widgets.HTML(), widgets.HTML()
+    image = widgets.Image(format="png")
+
+    def update(_change=None):
+        state = explorer_state(**{key: slider.value for key, slider in sliders.items()})
+        label.value = state["label"]
+        formula.value = f"<pre>{html.escape(state['formula'])}</pre>"
+        color = "#009E73" if state["agree"] else "#D55E00"
+        check.value = f"<span style='color:{color}'>{html.escape(state['check'])}</span>"
+        if state["error"] is None:
+            image.value = _png(draw_conv_transpose(**{key: state[key] for key in sliders}, formula=False))
+            image.layout.display = None
+        else:
+            image.layout.display = "none"
+
+    for slider in sliders.values():
+        slider.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.VBox(list(sliders.values())), label, formula, check, image])
