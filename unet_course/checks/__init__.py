@@ -1,0 +1,13 @@
+"""Exercise checkers: give the student's class or function, get a one-line OK or a precise message.
+
+Each ``check_...`` builds the student's block with a few channel settings, runs it on small CPU
+inputs, looks at its layers, and compares it with the course's own block on the same weights.
+A mistake raises ``CheckFailed`` (an ``AssertionError``) whose message names it and the fix.
+"""
+
+from ._core import CheckFailed
+from .blocks import check_double_conv, check_down, check_out_conv, check_up
+from .dice import check_dice
+from .unet import check_unet
+
+__all__ = ["CheckFailed", "check_double_conv", "check_down", "check_up", "check_out_conv", "check_unet", "check_dice"]

@@ -1,0 +1,130 @@
+"""Checker for the student's ``dice(probs, mask, smooth=1.0)``: the batch mean of per-image soft Dice."""
+
+import math
+
+import torch
+
+from ._core import CheckFailed, call, seeded
+
+SIGNATURE = "dice(probs, mask, smooth=1.0)"
+FORMULA = "(2 * sum(probs * mask) + smooth) / (sum(probs) + sum(mask) + smooth)"
+
+
+def reference_dice(probs, mask, smooth=1.0):
+    """Per image (sums over channels, height, width), then the mean over the batch."""
+    dims = tuple(range(1, probs.dim()))
+    intersection = (probs * mask).sum(dims)
+    return ((2 * intersection + smooth) / (probs.sum(dims) + mask.sum(dims) + smooth)).mean()
+
+
+def _global_dice(probs, mask, smooth=1.0):
+    return (2 * (probs * mask).sum() + smooth) / (probs.sum() + mask.sum() + smooth)
+
+
+def _value(result, what):
+    """The student's result as a float, after checking it is one number in a tensor."""
+    if not isinstance(result, torch.Tensor):
+        raise CheckFailed(
+            f"{what} returned a {type(result).__name__}, not a tensor: keep it a torch tensor (no .item(), no "
+            "numpy), so that 1 - dice can be a loss that trains."
+        )
+    if result.numel() != 1:
+        raise CheckFailed(
+            f"{what} returned shape {tuple(result.shape)}: one value per image. Return one number, the "
+            "mean over the batch: ... .mean()."
+        )
+    return result.item()
+
+
+def _empty_masks(fn):
+    probs, mask = torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 8, 8)
+    value = _value(call("dice(probs, mask) on empty masks", fn, probs, mask), "dice on empty masks")
+    if math.isnan(value):
+        raise CheckFailed(
+            "Dice without smoothing: for an empty mask and an empty prediction it computes 0 / 0 = nan. "
+            f"Add smooth to the numerator and the denominator: {FORMULA}."
+        )
+    if math.isinf(value):
+        raise CheckFailed(
+            "Dice gives inf for an empty mask and an empty prediction: smooth is in the numerator only. "
+            f"Add it to the denominator as well: {FORMULA}."
+        )
+    if abs(value - 1) > 1e-5:
+        missing = " (is smooth missing from the numerator?)" if abs(value) < 1e-6 else ""
+        raise CheckFailed(
+            f"Wrong on empty masks: an empty prediction of an empty mask is perfect and must score 1, "
+            f"but dice gives {value:.4g}{missing}. Use {FORMULA}."
+        )
+
+
+def _diagnose(value, probs, mask):
+    """Name the mistake whose result ``value`` is, if it is a known one."""
+    batch = probs.shape[0]
+    known = [
+        (1 - reference_dice(probs, mask), "returns the Dice loss, 1 - Dice: return the Dice score itself"),
+        (reference_dice(probs, mask) * batch, "sums the per-image scores over the batch: average them with .mean()"),
+        (
+            _global_dice(probs, mask),
+            "computes one Dice for the whole batch: compute one score per image (sum over dims 1, 2, 3, "
+            "keeping the batch), then average them with .mean()",
+        ),
+        (
+            reference_dice((probs > 0.5).float(), mask),
+            "thresholds the probabilities: soft Dice uses them as they are, so that it has a gradient",
+        ),
+        (
+            reference_dice(probs, mask, 0.0),
+            "ignores smooth: add it to the numerator and the denominator",
+        ),
+        (
+            ((probs * mask).sum((1, 2, 3)) + 1) / (probs.sum((1, 2, 3)) + mask.sum((1, 2, 3)) + 1),
+            "forgets the factor 2 in the numerator",
+        ),
+    ]
+    for expected, mistake in known:
+        if expected.numel() == 1 and abs(value - expected.item()) < 1e-5:
+            return mistake
+    return None
+
+
+def check_dice(fn):
+    """Check the student's ``dice(probs, mask, smooth=1.0)``: batch mean of per-image soft Dice."""
+    __tracebackhide__ = True
+    with seeded():
+        probs = torch.rand(3, 1, 8, 8)
+        mask = (torch.rand(3, 1, 8, 8) > 0.6).float()
+        mask[2] = 0  # one image with nothing to find: per image and whole-batch Dice differ
+        value = _value(call(f"{SIGNATURE} on a batch of 3", fn, probs, mask), "dice")
+        expected = reference_dice(probs, mask).item()
+        if abs(value - expected) > 1e-5:
+            mistake = _diagnose(value, probs, mask)
+            _empty_masks(fn)
+            if mistake:
+                raise CheckFailed(f"Your dice {mistake}. Dice is the batch mean of {FORMULA}, per image.")
+            raise CheckFailed(
+                f"dice gives {value:.4f} on a test batch where {FORMULA}, averaged over the images, gives "
+                f"{expected:.4f}. Sum over each image's channels, height and width, then take the mean."
+            )
+        _empty_masks(fn)
+        _other_smooth(fn, probs, mask)
+        _gradient(fn, probs, mask)
+    print("dice OK: per-image soft Dice averaged over the batch, 1 for empty vs empty, smooth used, differentiable.")
+
+
+def _other_smooth(fn, probs, mask):
+    value = _value(call("dice(probs, mask, smooth=0.5)", fn, probs, mask, smooth=0.5), "dice with smooth=0.5")
+    if abs(value - reference_dice(probs, mask, 0.5).item()) > 1e-5:
+        raise CheckFailed(
+            "dice ignores its smooth argument: dice(probs, mask, smooth=0.5) gives the same as smooth=1. "
+            f"Use the argument in {FORMULA}."
+        )
+
+
+def _gradient(fn, probs, mask):
+    probs = probs.clone().requires_grad_()
+    result = call("dice(probs, mask) with probs that require grad", fn, probs, mask)
+    if not result.requires_grad:
+        raise CheckFailed(
+            "dice's result has no gradient: it must be computed with torch operations on probs (no .detach(), "
+            "no thresholding, no numpy), so that 1 - dice can train the model."
+        )

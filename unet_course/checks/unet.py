@@ -1,0 +1,113 @@
+"""Checker for the student's whole ``UNet(in_channels=1, num_classes=1)``.
+
+The model is built on the ``meta`` device first (no memory, instant) to compare its layers
+with the course's ``UNet``; only then is it given real weights for one small forward.
+"""
+
+from collections import Counter
+
+import torch
+from torch import nn
+
+from ..model import UNet, count_parameters
+from ._core import PARAMETER_LAYERS, CheckFailed, call, close, describe, modules_of, run, seeded, share_weights
+from .blocks import _raised, _squashing
+
+OFFSETS = 65521  # a prime: no two weights start at offsets a channel apart
+SIZE = 16  # the smallest input the four levels take: 16 -> 1 at the bottom
+SETTINGS = [(3, 2), (1, 1)]  # (in_channels, num_classes): another, then the text's model (run last)
+WIRING = (
+    "Check the wiring in forward: x1 = in_conv(x); x2 = down1(x1); ... x5 = down4(x4); then x = up1(x5, x4), "
+    "x = up2(x, x3), x = up3(x, x2), x = up4(x, x1); return out_conv(x)."
+)
+
+
+def _fill(model, seed=0):
+    """Give a model built on meta real weights, fresh BatchNorm statistics and real buffers.
+
+    Drawing 31 million random numbers and writing them takes a while, so every weight is a
+    view into one random pool, each starting at its own offset. Training-mode BatchNorm
+    rescales every layer's output, so the weights need no scaling for the comparison.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    largest = max(p.numel() for p in model.parameters())
+    pool = torch.rand(largest + OFFSETS, generator=generator) * 2 - 1
+    index = 0
+    for module in model.modules():
+        for name, parameter in list(module.named_parameters(recurse=False)):
+            start = (index * 7919) % OFFSETS
+            view = pool[start : start + parameter.numel()].view(parameter.shape)
+            module._parameters[name] = nn.Parameter(view, requires_grad=False)
+            index += 1
+        for name, buffer in list(module.named_buffers(recurse=False)):
+            module._buffers[name] = torch.zeros(buffer.shape, dtype=buffer.dtype)
+    for norm in modules_of(model, nn.modules.batchnorm._NormBase):
+        norm.reset_running_stats()
+
+
+def _listing(counter):
+    items = [f"{n} x {layer}" if n > 1 else layer for layer, n in counter.items()]
+    return "; ".join(items[:3]) + (f"; and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def _same_layers(model, reference, name):
+    """The same layers as the course's UNet, whatever order they were written in."""
+    mine = Counter(describe(m) for m in modules_of(model, PARAMETER_LAYERS))
+    theirs = Counter(describe(m) for m in modules_of(reference, PARAMETER_LAYERS))
+    extra, missing = mine - theirs, theirs - mine
+    if extra or missing:
+        parts = [f"it has {_listing(extra)}" if extra else "", f"it lacks {_listing(missing)}" if missing else ""]
+        raise CheckFailed(
+            f"{name} is built differently from the course's UNet: {' and '.join(p for p in parts if p)} "
+            "(compared with the course's layers, in any order)."
+        )
+    count, expected = count_parameters(model), count_parameters(reference)
+    if count != expected:
+        raise CheckFailed(f"{name} has {count:,} parameters; the course's UNet has {expected:,}.")
+
+
+def check_unet(cls):
+    """Check the student's ``UNet(in_channels=1, num_classes=1)``: layers, shapes, and output on shared weights."""
+    __tracebackhide__ = True
+    with seeded():
+        for in_channels, num_classes in SETTINGS:
+            name = f"UNet(in_channels={in_channels}, num_classes={num_classes})"
+            with torch.device("meta"):
+                model = call(name, cls, in_channels=in_channels, num_classes=num_classes)
+                reference = UNet(in_channels, num_classes)
+            squash = modules_of(model, (nn.Sigmoid, nn.Softmax, nn.LogSoftmax))
+            if squash:
+                raise _squashing(name, type(squash[0]).__name__)
+            _same_layers(model, reference, name)
+        _same_output(model, reference, name, in_channels, num_classes)
+    print("UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output.")
+
+
+def _same_output(model, reference, name, in_channels, num_classes):
+    """Real weights, one small forward: the student's UNet and the course's agree."""
+    _fill(model)
+    x = torch.randn(2, in_channels, SIZE, SIZE)
+    with torch.no_grad():
+        trace = run(f"{name}(x)", model, x.clone())
+    _raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
+    found = next(iter(trace.kinds("sigmoid", "softmax")), None)
+    if found:
+        raise _squashing(name, found)
+    out, expected_shape = trace.output, (2, num_classes, SIZE, SIZE)
+    if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
+        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise CheckFailed(
+            f"{name} gives {got} for an input of shape {tuple(x.shape)}; expected logits of shape "
+            f"{expected_shape}: one per class and pixel, the input's size."
+        )
+    # the course's UNet registers its layers in the order they run
+    problem = share_weights(trace.layers(), modules_of(reference, PARAMETER_LAYERS), assign=True)
+    if problem:
+        raise CheckFailed(f"{name} runs its layers in a different order from the course's UNet: {problem}. {WIRING}")
+    with torch.no_grad():
+        expected = reference(x.clone())
+    if close(out, expected):
+        return
+    if close(out, torch.sigmoid(expected)) or close(out, torch.softmax(expected, dim=1)):
+        raise _squashing(name, "sigmoid")
+    raise CheckFailed(f"{name} computes something different from the course's UNet on the same weights. {WIRING}")
