@@ -1,12 +1,12 @@
 """The U drawn from a real shape trace, the encoder's sizes and channels, and where the cost lives.
 
 Every function takes what it draws as arguments and returns a ``matplotlib.figure.Figure``
-made without pyplot, so nothing is left open and a notebook shows it once.
+released by pyplot at once, so nothing is left open and a notebook shows it once.
 """
 
 from math import log2
 
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -25,6 +25,13 @@ ARROW_LABELS = {
     "up": "up-sample x2, concatenate the skip, DoubleConv",
     "out_conv": "conv 1x1",
 }
+
+
+def _figure(**options):
+    """A new figure, already released by pyplot: nothing stays open, and a notebook shows it once when returned."""
+    fig = plt.figure(**options)
+    plt.close(fig)
+    return fig
 
 
 def unet_stages(trace):
@@ -61,7 +68,7 @@ def draw_unet(trace, title=None, ax=None, reference_size=None):
     stages = unet_stages(trace)
     depth = max(level for _, _, level, _ in stages)
     if ax is None:
-        fig = Figure(figsize=(12, 5.2), layout="constrained")
+        fig = _figure(figsize=(12, 5.2), layout="constrained")
         ax = fig.add_subplot()
     reference_size = reference_size or stages[0][3][1]
     boxes, column_step, level_step = {}, 2.0, 1.7
@@ -110,7 +117,7 @@ def _skip_arrows(ax, stages, boxes, depth, text):
 def draw_unets(traces, titles):
     """Several traced U-Nets one above the other, on the same scale (e.g. the text's and the paper's)."""
     reference_size = max(trace[0].input_shapes[0][2] for trace in traces)
-    fig = Figure(figsize=(12, 5.2 * len(traces)), layout="constrained")
+    fig = _figure(figsize=(12, 5.2 * len(traces)), layout="constrained")
     for ax, trace, title in zip(fig.subplots(len(traces), 1, squeeze=False)[:, 0], traces, titles):
         draw_unet(trace, title, ax, reference_size)
     return fig
@@ -121,7 +128,7 @@ def plot_encoder(trace):
     stages = [s for s in unet_stages(trace) if s[1] in ("in_conv", "down")]
     names = [name for name, *_ in stages]
     sizes, channels = [s[3][1] for s in stages], [s[3][0] for s in stages]
-    fig = Figure(figsize=(10, 3.4), layout="constrained")
+    fig = _figure(figsize=(10, 3.4), layout="constrained")
     left, right = fig.subplots(1, 2)
     for ax, values, what, color in [
         (left, sizes, "height = width (pixels)", COLORS["down"]),
@@ -142,7 +149,7 @@ def plot_breakdown(params, multiply_adds=None, title=None):
     panels = [("parameters", params, 1e6, "M", COLORS["in_conv"])]
     if multiply_adds is not None:
         panels.append(("multiply-adds", multiply_adds, 1e9, "G", COLORS["up"]))
-    fig = Figure(figsize=(5.5 * len(panels), 0.35 * len(params) + 1.2), layout="constrained")
+    fig = _figure(figsize=(5.5 * len(panels), 0.35 * len(params) + 1.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (what, values, scale, unit, color) in zip(axes, panels):
         names, numbers = list(values)[::-1], list(values.values())[::-1]
@@ -158,7 +165,7 @@ def plot_breakdown(params, multiply_adds=None, title=None):
 
 def plot_image_vs_pixel_labels(image, mask, image_label):
     """An image with the one label a classifier gives, beside the label per pixel a U-Net gives."""
-    fig = Figure(figsize=(8, 4), layout="constrained")
+    fig = _figure(figsize=(8, 4), layout="constrained")
     left, right = fig.subplots(1, 2)
     left.imshow(image, cmap="gray")
     left.set_title(f"image classification: one label\n{image_label!r}", fontsize=10)

@@ -1,7 +1,8 @@
 """Feature maps as a grid of small images: what each channel of a layer responds to."""
 
 import numpy as np
-from matplotlib.figure import Figure
+
+from .diagram import _figure
 
 
 def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None):
@@ -22,7 +23,7 @@ def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None):
     panels = [("input", np.asarray(image, dtype=float), "gray")] if image is not None else []
     panels += [(f"channel {c}", m, "viridis") for c, m in enumerate(maps[:max_maps])]
     nrows = -(-len(panels) // ncols)
-    fig = Figure(figsize=(1.5 * ncols, 1.6 * nrows + (0.4 if title else 0)), layout="constrained")
+    fig = _figure(figsize=(1.5 * ncols, 1.6 * nrows + (0.4 if title else 0)), layout="constrained")
     for ax in fig.subplots(nrows, ncols, squeeze=False).ravel():
         ax.axis("off")
     for ax, (name, values, cmap) in zip(fig.axes, panels):
