@@ -48,7 +48,7 @@ def _raising_function(exc):
     while tb.tb_next is not None:
         tb = tb.tb_next
     code = tb.tb_frame.f_code
-    return getattr(code, "co_qualname", code.co_name)
+    return getattr(code, "co_qualname", code.co_name).split(".<locals>.")[-1]
 
 
 def call(what, function, *args, **kwargs):

@@ -104,6 +104,12 @@ def _batch_norms(block, convs, name, out_channels):
             f"{name} has {len(norms)} nn.BatchNorm2d layer(s): each of the two convs needs its own "
             "nn.BatchNorm2d(out_channels) (they learn different statistics)."
         )
+    order = list(block.modules())
+    if order.index(norms[0]) < order.index(convs[0]):
+        raise CheckFailed(
+            f"BN or ReLU in the wrong place: {name} puts a BatchNorm2d before its first conv. The block is "
+            "conv => BN => ReLU, twice: BatchNorm normalises each conv's output."
+        )
     for norm in norms:
         if norm.num_features != out_channels:
             raise CheckFailed(

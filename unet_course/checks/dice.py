@@ -77,7 +77,7 @@ def _diagnose(value, probs, mask):
             "ignores smooth: add it to the numerator and the denominator",
         ),
         (
-            ((probs * mask).sum((1, 2, 3)) + 1) / (probs.sum((1, 2, 3)) + mask.sum((1, 2, 3)) + 1),
+            (((probs * mask).sum((1, 2, 3)) + 1) / (probs.sum((1, 2, 3)) + mask.sum((1, 2, 3)) + 1)).mean(),
             "forgets the factor 2 in the numerator",
         ),
     ]
@@ -98,7 +98,8 @@ def check_dice(fn):
         expected = reference_dice(probs, mask).item()
         if abs(value - expected) > 1e-5:
             mistake = _diagnose(value, probs, mask)
-            _empty_masks(fn)
+            if mistake is None or "smooth" in mistake:  # no smoothing at all shows best on empty masks
+                _empty_masks(fn)
             if mistake:
                 raise CheckFailed(f"Your dice {mistake}. Dice is the batch mean of {FORMULA}, per image.")
             raise CheckFailed(

@@ -1,0 +1,484 @@
+"""The exercise checkers: the course's blocks pass, and each classic mistake gets its own message."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from unet_course import blocks
+from unet_course.checks import (
+    CheckFailed,
+    check_dice,
+    check_double_conv,
+    check_down,
+    check_out_conv,
+    check_unet,
+    check_up,
+)
+from unet_course.checks.dice import reference_dice
+from unet_course.model import UNet
+
+
+def fails(check, thing, *words):
+    """``check(thing)`` raises CheckFailed whose message holds every one of ``words``."""
+    with pytest.raises(CheckFailed) as failure:
+        check(thing)
+    message = str(failure.value)
+    for word in words:
+        assert word in message, message
+    return message
+
+
+# DoubleConv ---------------------------------------------------------------------------------
+
+
+def conv3(c_in, c_out, **options):
+    return nn.Conv2d(c_in, c_out, **{"kernel_size": 3, "padding": 1, "bias": False, **options})
+
+
+def relu():
+    return nn.ReLU(inplace=True)
+
+
+def sequential_block(layers):
+    """A DoubleConv-shaped class whose block is nn.Sequential(*layers(in_channels, out_channels))."""
+
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.double_conv = nn.Sequential(*layers(in_channels, out_channels))
+
+        def forward(self, x):
+            return self.double_conv(x)
+
+    return DoubleConv
+
+
+BN = nn.BatchNorm2d
+DOUBLE_CONV_MISTAKES = {
+    "missing padding": (
+        lambda i, o: [conv3(i, o, padding=0), BN(o), relu(), conv3(o, o, padding=0), BN(o), relu()],
+        ["Missing padding", "padding=1", "12x12 -> 8x8"],
+    ),
+    "bias before BN": (
+        lambda i, o: [conv3(i, o, bias=True), BN(o), relu(), conv3(o, o, bias=True), BN(o), relu()],
+        ["Bias left on before BatchNorm", "bias=False"],
+    ),
+    "no BatchNorm": (lambda i, o: [conv3(i, o), relu(), conv3(o, o), relu()], ["BatchNorm missing"]),
+    "one BatchNorm": (lambda i, o: [conv3(i, o), BN(o), relu(), conv3(o, o), relu()], ["1 nn.BatchNorm2d"]),
+    "no ReLU": (lambda i, o: [conv3(i, o), BN(o), conv3(o, o), BN(o)], ["ReLU missing"]),
+    "one ReLU": (lambda i, o: [conv3(i, o), BN(o), conv3(o, o), BN(o), relu()], ["One ReLU missing"]),
+    "ReLU before BN": (
+        lambda i, o: [conv3(i, o), relu(), BN(o), conv3(o, o), relu(), BN(o)],
+        ["BN or ReLU in the wrong place", "conv => ReLU => BN"],
+    ),
+    "BN before conv": (
+        lambda i, o: [BN(i), conv3(i, o), relu(), BN(o), conv3(o, o), relu()],
+        ["BN or ReLU in the wrong place", "before its first conv"],
+    ),
+    "one conv": (lambda i, o: [conv3(i, o), BN(o), relu()], ["One conv instead of two"]),
+    "first conv keeps the channels": (
+        lambda i, o: [conv3(i, i), BN(i), relu(), conv3(i, o), BN(o), relu()],
+        ["Wrong channels", "first conv", "gives 3 channels"],
+    ),
+    "second conv from in_channels": (
+        lambda i, o: [conv3(i, o), BN(o), relu(), conv3(i, o), BN(o), relu()],
+        ["Wrong channels", "second conv", "nn.Conv2d(out_channels, out_channels"],
+    ),
+    "BatchNorm of in_channels": (
+        lambda i, o: [conv3(i, o), BN(i), relu(), conv3(o, o), BN(o), relu()],
+        ["Wrong channels", "nn.BatchNorm2d(3)"],
+    ),
+    "5x5 kernel": (
+        lambda i, o: [conv3(i, o, kernel_size=5, padding=2), BN(o), relu(), conv3(o, o), BN(o), relu()],
+        ["kernel_size=5", "3x3"],
+    ),
+}
+
+
+def test_double_conv_reference_passes(capsys):
+    check_double_conv(blocks.DoubleConv)
+    assert capsys.readouterr().out.startswith("DoubleConv OK:")
+
+
+def test_ok_line_is_one_stable_line(capsys):
+    check_double_conv(blocks.DoubleConv)
+    check_double_conv(blocks.DoubleConv)
+    first, second = capsys.readouterr().out.splitlines()
+    assert first == second and "0x" not in first
+
+
+@pytest.mark.parametrize("mistake", DOUBLE_CONV_MISTAKES)
+def test_double_conv_mistakes(mistake):
+    layers, words = DOUBLE_CONV_MISTAKES[mistake]
+    fails(check_double_conv, sequential_block(layers), *words)
+
+
+def test_double_conv_mistakes_have_distinct_messages():
+    messages = set()
+    for layers, _ in DOUBLE_CONV_MISTAKES.values():
+        with pytest.raises(CheckFailed) as failure:
+            check_double_conv(sequential_block(layers))
+        messages.add(str(failure.value))
+    assert len(messages) == len(DOUBLE_CONV_MISTAKES)
+
+
+def test_functional_relu_and_separate_layers_pass():
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.conv1, self.bn1 = conv3(in_channels, out_channels), BN(out_channels)
+            self.conv2, self.bn2 = conv3(out_channels, out_channels), BN(out_channels)
+
+        def forward(self, x):
+            x = F.relu(self.bn1(self.conv1(x)))
+            return F.relu(self.bn2(self.conv2(x)))
+
+    check_double_conv(DoubleConv)
+
+
+def test_checks_leave_the_students_random_state_alone():
+    torch.manual_seed(1)
+    expected = torch.rand(3)
+    torch.manual_seed(1)
+    check_double_conv(blocks.DoubleConv)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_raising_constructor_is_reported():
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            raise ValueError("no idea yet")
+
+    fails(check_double_conv, DoubleConv, "DoubleConv(3, 8) raised ValueError: no idea yet", "raise ValueError")
+
+
+def test_raising_forward_is_reported():
+    class DoubleConv(blocks.DoubleConv):
+        def forward(self, x):
+            return self.double_convs(x)
+
+    message = fails(check_double_conv, DoubleConv, "DoubleConv(3, 8)(x) with x of shape (2, 3, 12, 12) raised")
+    assert "AttributeError" in message and "`return self.double_convs(x)`" in message
+
+
+def test_not_implemented_stubs_are_reported():
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            raise NotImplementedError("Write this part: see the hint above.")
+
+    fails(check_double_conv, DoubleConv, "DoubleConv.__init__ is not implemented yet", "write the part marked")
+
+    class Half(blocks.DoubleConv):
+        def forward(self, x):
+            raise NotImplementedError("Write this part: see the hint above.")
+
+    fails(check_double_conv, Half, "Half.forward is not implemented yet")
+    fails(check_dice, lambda probs, mask, smooth=1.0: _stub(), "_stub is not implemented yet")
+
+
+def _stub():
+    raise NotImplementedError("Write this part")
+
+
+# Down ---------------------------------------------------------------------------------------
+
+
+def down_block(layers):
+    class Down(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.downsampling = nn.Sequential(*layers(in_channels, out_channels))
+
+        def forward(self, x):
+            return self.downsampling(x)
+
+    return Down
+
+
+DC = blocks.DoubleConv
+DOWN_MISTAKES = {
+    "stride 1": (lambda i, o: [nn.MaxPool2d(2, stride=1), DC(i, o)], ["wrong stride", "15x15, not 8x8"]),
+    "the text's padding=2": (
+        lambda i, o: [nn.MaxPool2d(kernel_size=2, padding=2), DC(i, o)],
+        ["padding=2", "source text's slip", "nn.MaxPool2d(kernel_size=2)"],
+    ),
+    "kernel 3": (lambda i, o: [nn.MaxPool2d(3, stride=2), DC(i, o)], ["kernel_size=3"]),
+    "no pooling": (lambda i, o: [DC(i, o)], ["No pooling"]),
+    "average pooling": (lambda i, o: [nn.AvgPool2d(2), DC(i, o)], ["average pooling"]),
+    "pool after conv": (lambda i, o: [DC(i, o), nn.MaxPool2d(2)], ["Pooling after the DoubleConv"]),
+    "channels": (lambda i, o: [nn.MaxPool2d(2), DC(o, o)], ["Wrong channels", "the DoubleConv in Down(3, 8)"]),
+    "missing padding in its DoubleConv": (
+        lambda i, o: [nn.MaxPool2d(2), DC(i, o, padding="valid", batch_norm=True)],
+        ["Missing padding"],
+    ),
+}
+
+
+def test_down_reference_passes(capsys):
+    check_down(blocks.Down)
+    assert capsys.readouterr().out.startswith("Down OK:")
+
+
+@pytest.mark.parametrize("mistake", DOWN_MISTAKES)
+def test_down_mistakes(mistake):
+    layers, words = DOWN_MISTAKES[mistake]
+    fails(check_down, down_block(layers), *words)
+
+
+def test_down_reports_its_unfinished_double_conv():
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            raise NotImplementedError
+
+    fails(check_down, down_block(lambda i, o: [nn.MaxPool2d(2), DoubleConv(i, o)]), "DoubleConv.__init__ is not")
+
+
+# Up -----------------------------------------------------------------------------------------
+
+
+def up_block(
+    upsampling=lambda i: nn.ConvTranspose2d(i, i // 2, kernel_size=2, stride=2),
+    conv=lambda i, o: DC(i, o),
+    join=lambda x, skip: torch.cat([skip, x], dim=1),
+):
+    class Up(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.upsampling = upsampling(in_channels)
+            self.conv = conv(in_channels, out_channels)
+
+        def forward(self, x, skip):
+            return self.conv(join(self.upsampling(x), skip))
+
+    return Up
+
+
+UP_MISTAKES = {
+    "kernel 3": (
+        {"upsampling": lambda i: nn.ConvTranspose2d(i, i // 2, kernel_size=3, stride=2)},
+        ["wrong kernel/stride", "4x4 into 9x9", "kernel_size=2, stride=2"],
+    ),
+    "stride 1": (
+        {"upsampling": lambda i: nn.ConvTranspose2d(i, i // 2, kernel_size=2, stride=1)},
+        ["wrong kernel/stride", "4x4 into 5x5"],
+    ),
+    "channels not halved": (
+        {"upsampling": lambda i: nn.ConvTranspose2d(i, i, kernel_size=2, stride=2)},
+        ["Channels not halved before concatenation", "in_channels // 2"],
+    ),
+    "bilinear": ({"upsampling": lambda i: nn.Upsample(scale_factor=2)}, ["no nn.ConvTranspose2d"]),
+    "cat on the batch": (
+        {"join": lambda x, skip: torch.cat([skip, x], dim=0)},
+        ["Concatenation on the wrong dim", "dim=0", "the batch"],
+    ),
+    "cat on the width": (
+        {"join": lambda x, skip: torch.cat([skip, x], dim=-1)},
+        ["Concatenation on the wrong dim", "the width"],
+    ),
+    "cat [x, skip]": ({"join": lambda x, skip: torch.cat([x, skip], dim=1)}, ["wrong order", "[x, skip]"]),
+    "cat [x, skip] written another way": (
+        {"join": lambda x, skip: torch.cat((x.contiguous(), skip.contiguous()), 1)},
+        ["wrong order"],
+    ),
+    "skip never concatenated": (
+        {"conv": lambda i, o: DC(i // 2, o), "join": lambda x, skip: x},
+        ["Skip not used", "DoubleConv in Up(8, 4) takes 4 channels"],
+    ),
+    "skip added, not concatenated": (
+        {"conv": lambda i, o: DC(i // 2, o), "join": lambda x, skip: x + skip},
+        ["Skip not used"],
+    ),
+    "no cat at all": ({"join": lambda x, skip: torch.zeros_like(x).repeat(1, 2, 1, 1)}, ["never calls torch.cat"]),
+    "x concatenated twice": ({"join": lambda x, skip: torch.cat([x, x], dim=1)}, ["Skip not used", "whatever"]),
+}
+
+
+def test_up_reference_passes(capsys):
+    check_up(blocks.Up)
+    assert capsys.readouterr().out.startswith("Up OK:")
+
+
+@pytest.mark.parametrize("mistake", UP_MISTAKES)
+def test_up_mistakes(mistake):
+    parts, words = UP_MISTAKES[mistake]
+    fails(check_up, up_block(**parts), *words)
+
+
+# OutConv ------------------------------------------------------------------------------------
+
+
+def out_conv_block(layers, squash=None):
+    class OutConv(nn.Module):
+        def __init__(self, in_channels, num_classes):
+            super().__init__()
+            self.conv = layers(in_channels, num_classes)
+
+        def forward(self, x):
+            x = self.conv(x)
+            return squash(x) if squash else x
+
+    return OutConv
+
+
+OUT_CONV_MISTAKES = {
+    "3x3": ((lambda i, n: nn.Conv2d(i, n, kernel_size=3, padding=1), None), ["1x1 conv replaced by 3x3"]),
+    "sigmoid module": (
+        (lambda i, n: nn.Sequential(nn.Conv2d(i, n, 1), nn.Sigmoid()), None),
+        ["A Sigmoid inside", "logits"],
+    ),
+    "sigmoid in forward": ((lambda i, n: nn.Conv2d(i, n, 1), torch.sigmoid), ["A sigmoid inside"]),
+    "softmax in forward": ((lambda i, n: nn.Conv2d(i, n, 1), lambda x: x.softmax(dim=1)), ["A softmax inside"]),
+    "no bias": ((lambda i, n: nn.Conv2d(i, n, 1, bias=False), None), ["bias=False"]),
+    "channels": ((lambda i, n: nn.Conv2d(i, 1, 1), None), ["Wrong channels", "num_classes=3"]),
+}
+
+
+def test_out_conv_reference_passes(capsys):
+    check_out_conv(blocks.OutConv)
+    assert capsys.readouterr().out.startswith("OutConv OK:")
+
+
+@pytest.mark.parametrize("mistake", OUT_CONV_MISTAKES)
+def test_out_conv_mistakes(mistake):
+    (layers, squash), words = OUT_CONV_MISTAKES[mistake]
+    fails(check_out_conv, out_conv_block(layers, squash), *words)
+
+
+# UNet ---------------------------------------------------------------------------------------
+
+
+def test_unet_reference_passes(capsys):
+    check_unet(UNet)
+    assert capsys.readouterr().out.startswith("UNet OK:")
+
+
+class SigmoidUNet(UNet):
+    def forward(self, x):
+        return torch.sigmoid(super().forward(x))
+
+
+class SigmoidModuleUNet(UNet):
+    def __init__(self, in_channels=1, num_classes=1):
+        super().__init__(in_channels, num_classes)
+        self.out_conv = nn.Sequential(self.out_conv, nn.Sigmoid())
+
+
+class NarrowUNet(UNet):
+    def __init__(self, in_channels=1, num_classes=1):
+        super().__init__(in_channels, num_classes, base_channels=32)
+
+
+class OneChannelUNet(UNet):
+    def __init__(self, in_channels=1, num_classes=1):
+        super().__init__(1, num_classes)
+
+
+class WideOutConvUNet(UNet):
+    def __init__(self, in_channels=1, num_classes=1):
+        super().__init__(in_channels, num_classes)
+        self.out_conv = nn.Conv2d(64, num_classes, kernel_size=3, padding=1)
+
+
+class NoSkipsUNet(UNet):
+    def forward(self, x):
+        x = self.in_conv(x)
+        skips = []
+        for down in self.downs:
+            skips.append(x)
+            x = down(x)
+        for up in self.ups:
+            x = up(x, torch.zeros_like(skips.pop()))
+        return self.out_conv(x)
+
+
+class NoArgumentsUNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+
+
+UNET_MISTAKES = {
+    "sigmoid in forward": (SigmoidUNet, ["A sigmoid inside", "logits"]),
+    "sigmoid module": (SigmoidModuleUNet, ["A Sigmoid inside"]),
+    "wrong widths": (NarrowUNet, ["built differently", "Conv2d(32, 32"]),
+    "in_channels ignored": (OneChannelUNet, ["UNet(in_channels=3, num_classes=2) is built differently"]),
+    "3x3 out conv": (WideOutConvUNet, ["built differently", "Conv2d(64, 1, kernel_size=(3, 3)"]),
+    "skips not used": (NoSkipsUNet, ["computes something different", "up1(x5, x4)"]),
+    "constructor without the API's arguments": (
+        NoArgumentsUNet,
+        ["UNet(in_channels=1, num_classes=1) raised TypeError", "unexpected keyword argument"],
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", UNET_MISTAKES)
+def test_unet_mistakes(mistake):
+    cls, words = UNET_MISTAKES[mistake]
+    fails(check_unet, cls, *words)
+
+
+# dice ---------------------------------------------------------------------------------------
+
+
+def per_image(probs, mask):
+    dims = (1, 2, 3)
+    return 2 * (probs * mask).sum(dims), probs.sum(dims) + mask.sum(dims)
+
+
+DICE_MISTAKES = {
+    "no smoothing": (lambda p, m, smooth=1.0: (lambda i, t: (i / t).mean())(*per_image(p, m)), ["without smoothing"]),
+    "smooth in the numerator only": (
+        lambda p, m, smooth=1.0: (lambda i, t: ((i + smooth) / t).mean())(*per_image(p, m)),
+        ["inf", "denominator"],
+    ),
+    "smooth in the denominator only": (
+        lambda p, m, smooth=1.0: (lambda i, t: (i / (t + smooth)).mean())(*per_image(p, m)),
+        ["Wrong on empty masks", "must score 1"],
+    ),
+    "summed over the batch": (
+        lambda p, m, smooth=1.0: (lambda i, t: ((i + smooth) / (t + smooth)).sum())(*per_image(p, m)),
+        ["sums the per-image scores over the batch", ".mean()"],
+    ),
+    "one Dice for the batch": (
+        lambda p, m, smooth=1.0: (2 * (p * m).sum() + smooth) / (p.sum() + m.sum() + smooth),
+        ["one Dice for the whole batch"],
+    ),
+    "the loss": (lambda p, m, smooth=1.0: 1 - reference_dice(p, m, smooth), ["Dice loss"]),
+    "thresholded": (lambda p, m, smooth=1.0: reference_dice((p > 0.5).float(), m, smooth), ["thresholds"]),
+    "per image, not averaged": (
+        lambda p, m, smooth=1.0: (lambda i, t: (i + smooth) / (t + smooth))(*per_image(p, m)),
+        ["one value per image", "shape (3,)"],
+    ),
+    "a Python float": (lambda p, m, smooth=1.0: reference_dice(p, m, smooth).item(), ["not a tensor"]),
+    "smooth argument ignored": (lambda p, m, smooth=1.0: reference_dice(p, m, 1.0), ["ignores its smooth argument"]),
+    "no factor 2": (
+        lambda p, m, smooth=1.0: (
+            ((p * m).sum((1, 2, 3)) + smooth) / (p.sum((1, 2, 3)) + m.sum((1, 2, 3)) + smooth)
+        ).mean(),
+        ["factor 2"],
+    ),
+    "detached": (lambda p, m, smooth=1.0: reference_dice(p.detach(), m, smooth), ["no gradient"]),
+    "raises": (lambda p, m, smooth=1.0: p.sum(dim=4), ["raised IndexError"]),
+}
+
+
+def test_dice_reference_passes(capsys):
+    check_dice(reference_dice)
+    assert capsys.readouterr().out.startswith("dice OK:")
+
+
+def test_dice_written_another_way_passes():
+    def dice(probs, mask, smooth=1.0):
+        probs, mask = probs.flatten(1), mask.flatten(1)
+        return ((2 * (probs * mask).sum(1) + smooth) / (probs.sum(1) + mask.sum(1) + smooth)).mean()
+
+    check_dice(dice)
+
+
+@pytest.mark.parametrize("mistake", DICE_MISTAKES)
+def test_dice_mistakes(mistake):
+    fn, words = DICE_MISTAKES[mistake]
+    fails(check_dice, fn, *words)
