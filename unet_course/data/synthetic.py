@@ -15,8 +15,8 @@ from torch.utils.data import Dataset
 DEFAULTS = dict(
     cells_per_kpx=0.9,  # mean number of cells per 1000 pixels (about 15 in a 128x128 image)
     radius=(4.0, 11.0),  # semi-axes of the ellipses, in pixels
-    brightness=(0.2, 0.75),  # cell brightness above the background
-    background=(0.05, 0.4),  # darkest and brightest background levels (before the cells)
+    brightness=(0.15, 0.75),  # cell brightness above the background
+    background=(0.05, 0.45),  # darkest and brightest background levels (before the cells)
     blur=1.0,  # Gaussian blur sigma, in pixels (0: none)
     noise=0.04,  # Gaussian noise standard deviation
 )
@@ -31,7 +31,7 @@ def as_size(size):
     return int(size[0]), int(size[1])
 
 
-def make_background(rng, size, low=0.05, high=0.4):
+def make_background(rng, size, low=0.05, high=0.45):
     """A smooth uneven background: a random ramp plus a broad glow, between low and high."""
     h, w = size
     y = np.linspace(-1, 1, h, dtype=np.float32)[:, None]
@@ -46,7 +46,7 @@ def make_background(rng, size, low=0.05, high=0.4):
     return (low + (high - low) * field).astype(np.float32)
 
 
-def make_ellipses(rng, size, cells_per_kpx=0.9, radius=(4.0, 11.0), brightness=(0.2, 0.75)):
+def make_ellipses(rng, size, cells_per_kpx=0.9, radius=(4.0, 11.0), brightness=(0.15, 0.75)):
     """Cells as filled ellipses: returns (cells, mask), cells brighter in the middle, mask = any ellipse."""
     h, w = size
     n = max(1, int(rng.poisson(cells_per_kpx * h * w / 1000)))
