@@ -24,7 +24,10 @@ def _stack(pairs):
     return torch.stack([torch.as_tensor(i).float() for i in images]), torch.stack([torch.as_tensor(m) for m in masks])
 
 
-def threshold_baseline(pairs, thresholds=np.linspace(0, 1, 101)):
+THRESHOLDS = np.linspace(0, 1, 101)
+
+
+def threshold_baseline(pairs, thresholds=THRESHOLDS):
     """Dice of a global threshold on (image, mask) pairs (e.g. a dataset): best single threshold and Otsu.
 
     The best threshold is chosen with the masks (an oracle, so an upper bound for any single global
