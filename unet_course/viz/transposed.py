@@ -9,13 +9,14 @@ appends cells at the end of the canvas, then ``padding`` cells are cropped from 
 
 ``conv_transpose_scatter`` / ``conv_transpose_scatter_2d`` compute the picture's numbers
 (and match ``F.conv_transpose1d`` / ``F.conv_transpose2d``); the ``draw_...`` functions
-return a ``matplotlib.figure.Figure`` built without pyplot, so nothing is left open.
+return a ``matplotlib.figure.Figure`` already released by pyplot (``plt.close``), so nothing is left
+open and a notebook shows it once, when it is the cell's last expression.
 """
 
 import textwrap
 
+import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..arithmetic import conv_transpose_output_size, explain_conv_transpose
@@ -93,6 +94,13 @@ def _cell(ax, col, row, text, color, alpha=1.0, hatch=None, dashed=False):
     ax.text(col + 0.5, -row - 0.5, text, ha="center", va="center", fontsize=8)
 
 
+def _figure(figsize):
+    """A new figure, released by pyplot at once (the inline backend still shows a returned figure)."""
+    fig = plt.figure(figsize=figsize)
+    plt.close(fig)
+    return fig
+
+
 def _number(value):
     return f"{value:g}"
 
@@ -152,7 +160,7 @@ def draw_conv_transpose(
     settings = _settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter(**settings, x=x, weight=weight)
     width = data["contributions"].shape[1]
-    fig = Figure(figsize=(max(6.5, 1.2 + 0.42 * width), 1.0 + 0.32 * (size + 3) + (0.9 if formula else 0)))
+    fig = _figure((max(6.5, 1.2 + 0.42 * width), 1.0 + 0.32 * (size + 3) + (0.9 if formula else 0)))
     ax = fig.add_subplot()
     _draw_1d(ax, data, settings)
     ax.set_title(_title(settings, data["out"]), fontsize=9)
@@ -177,7 +185,7 @@ def draw_conv_transpose_gallery(settings_list, size=3):
             rows.append((settings, None, str(error)))
     heights = [len(data["x"]) + 3 if data else 2 for _, data, _ in rows]
     width = max([data["contributions"].shape[1] for _, data, _ in rows if data] + [8])
-    fig = Figure(figsize=(max(6.5, 1.2 + 0.42 * width), 0.9 * len(rows) + 0.32 * sum(heights)))
+    fig = _figure((max(6.5, 1.2 + 0.42 * width), 0.9 * len(rows) + 0.32 * sum(heights)))
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     for ax, (settings, data, error) in zip(axes, rows):
         if data is None:
@@ -204,7 +212,7 @@ def draw_conv_transpose_2d(size, kernel_size, stride=1, padding=0, output_paddin
     settings = _settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter_2d(**settings, x=x, weight=weight)
     canvas, n = data["canvas"], len(data["canvas"])
-    fig = Figure(figsize=(3.0 + 0.45 * n, 0.9 + 0.45 * n))
+    fig = _figure((3.0 + 0.45 * n, 0.9 + 0.45 * n))
     ax_in, ax_out = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(size, 2), n]})
     for (i, j), value in np.ndenumerate(data["x"]):
         _cell(ax_in, j, i, _number(value), OKABE_ITO[(i * size + j) % len(OKABE_ITO)])
