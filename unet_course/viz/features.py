@@ -5,7 +5,7 @@ import numpy as np
 from .diagram import _figure
 
 
-def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None):
+def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None, dpi=72):
     """Show the first ``max_maps`` channels of ``maps`` (C, H, W) or (1, C, H, W), one small image each.
 
     Each map gets its own colour range (viridis: dark = low, yellow = high), so weak and
@@ -23,11 +23,11 @@ def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None):
     panels = [("input", np.asarray(image, dtype=float), "gray")] if image is not None else []
     panels += [(f"channel {c}", m, "viridis") for c, m in enumerate(maps[:max_maps])]
     nrows = -(-len(panels) // ncols)
-    fig = _figure(figsize=(1.5 * ncols, 1.6 * nrows + (0.4 if title else 0)), layout="constrained")
+    fig = _figure(figsize=(1.3 * ncols, 1.45 * nrows + (0.4 if title else 0)), layout="constrained", dpi=dpi)
     for ax in fig.subplots(nrows, ncols, squeeze=False).ravel():
         ax.axis("off")
     for ax, (name, values, cmap) in zip(fig.axes, panels):
-        ax.imshow(values, cmap=cmap)
+        ax.imshow(values, cmap=cmap, interpolation="nearest")
         ax.set_title(name, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
