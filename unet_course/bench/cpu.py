@@ -1,0 +1,69 @@
+"""CPU training to validation Dice >= 0.95 on the synthetic cells, 2 threads: seconds and peak memory.
+
+Budget: under 60 s from the start of the run (data made, model built, trained, validated each
+epoch) and under 1.5 GB peak resident memory. Baseline, in the same run: the Dice of the
+plain-threshold segmenter from ``unet_course.data`` on the same validation images, so the
+figure says how far the U-Net is above what a threshold alone gets.
+"""
+
+import argparse
+import time
+
+import torch
+
+from ..model import UNet, count_parameters
+from ..train import fit, training_config
+from ..train.configs import make_loaders
+from . import peak_rss_mb
+
+BUDGET_S, BUDGET_MB = 60.0, 1500.0
+
+
+def threshold_baseline_dice(val_loader):
+    """Mean per-image hard Dice of the threshold baseline on the validation images."""
+    from ..data import threshold_baseline
+    from ..metrics import hard_dice
+
+    scores = [hard_dice(threshold_baseline(images), mask).item() * len(images) for images, mask in val_loader]
+    return sum(scores) / len(val_loader.dataset)
+
+
+def run(argv):
+    parser = argparse.ArgumentParser(prog="python -m unet_course.bench cpu")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch (default 2)")
+    parser.add_argument("--target", type=float, default=0.95, help="validation Dice to reach (default 0.95)")
+    parser.add_argument("--max-epochs", type=int, default=30, help="give up after this many epochs")
+    parser.add_argument("--num-train", type=int, help="training images (default: the CPU configuration's)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the threshold baseline")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    config = training_config("cpu")
+    if args.num_train:
+        config["num_train"] = args.num_train
+    train_loader, val_loader = make_loaders(config, seed=0)
+    model = UNet(**config["model"])
+    history = fit(
+        model, train_loader, val_loader, args.max_epochs, config["lr"], "cpu", target_dice=args.target, progress=False
+    )
+    seconds = time.perf_counter() - start
+    reached = history.stopped == "target"
+    peak_mb = peak_rss_mb()
+    figures = {
+        "seconds_to_target": round(seconds, 1) if reached else None,
+        "target_dice": args.target,
+        "reached": reached,
+        "epochs": len(history),
+        "val_dice": round(history.val_dice[-1], 4),
+        "training_seconds": round(history.elapsed[-1], 1),
+        "peak_rss_mb": round(peak_mb, 1),
+        "config": {**config, "parameters": count_parameters(model)},
+        "budget_s": BUDGET_S,
+        "budget_mb": BUDGET_MB,
+        "within_budget": reached and seconds < BUDGET_S and peak_mb < BUDGET_MB,
+    }
+    if not args.no_baseline:
+        figures["baseline"] = "plain threshold (unet_course.data.threshold_baseline), same validation images"
+        figures["baseline_val_dice"] = round(threshold_baseline_dice(val_loader), 4)
+    return figures

@@ -1,0 +1,128 @@
+"""Checkpoints: written atomically, loaded with ``weights_only=True``, checked against the model."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..inputs import PadToFit
+from ..model import UNet
+
+FORMAT = "unet-course checkpoint 1"
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint saved from one architecture, loaded into another."""
+
+
+def unwrap(model):
+    """The plain module inside ``torch.compile(...)`` or ``PadToFit(...)``."""
+    model = getattr(model, "_orig_mod", model)
+    return model.model if isinstance(model, PadToFit) else model
+
+
+def model_config(model):
+    """The constructor arguments that rebuild ``model``: what a checkpoint records about its architecture."""
+    model = unwrap(model)
+    if not isinstance(model, UNet):
+        return {"class": type(model).__name__}
+    return {
+        "class": type(model).__name__,
+        "in_channels": model.in_channels,
+        "num_classes": model.num_classes,
+        "base_channels": model.in_conv.double_conv[0].out_channels,
+        "depth": model.depth,
+        "up_mode": model.up_mode,
+        "padding": model.padding,
+        "batch_norm": any(isinstance(m, nn.BatchNorm2d) for m in model.in_conv.modules()),
+    }
+
+
+def describe(config):
+    """``UNet(in_channels=1, ...)``: a model configuration written as the call that builds it."""
+    arguments = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class")
+    return f"{config.get('class', '?')}({arguments})"
+
+
+def model_classes():
+    from ..ablations import NoSkipUNet
+
+    return {"UNet": UNet, "NoSkipUNet": NoSkipUNet}
+
+
+def save_checkpoint(path, model, optimizer=None, epoch=0, history=None, config=None, scaler=None):
+    """Write a checkpoint atomically: a temporary file in the same folder, then ``os.replace``.
+
+    A crash mid-write leaves the previous checkpoint intact and no partial file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {
+        "format": FORMAT,
+        "model": unwrap(model).state_dict(),
+        "optimizer": optimizer.state_dict() if optimizer is not None else None,
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "epoch": int(epoch),
+        "config": {**(config or {}), "model": model_config(model)},
+        "history": history.to_dict() if history is not None else None,
+    }
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return path
+
+
+def read_checkpoint(path, map_location="cpu"):
+    """The checkpoint's contents, loaded safely (tensors and plain Python values only)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No checkpoint at {path}: train with fit(..., checkpoint_dir=...) first.")
+    state = torch.load(path, map_location=map_location, weights_only=True)
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise ValueError(f"{path.name} is not a unet-course checkpoint (expected the format {FORMAT!r}).")
+    return state
+
+
+def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"):
+    """Load a checkpoint's weights (and optimizer state) into ``model``; return the checkpoint.
+
+    Raises ``CheckpointMismatch`` naming both configurations when the architectures differ.
+    """
+    state = read_checkpoint(path, map_location)
+    saved, current = state["config"]["model"], model_config(model)
+    if saved != current:
+        raise CheckpointMismatch(
+            f"{Path(path).name} was saved from {describe(saved)}, but this model is {describe(current)}. "
+            f"Build the model as the checkpoint was (load_model({Path(path).name!r}) does it for you)."
+        )
+    try:
+        unwrap(model).load_state_dict(state["model"])
+    except RuntimeError as error:
+        raise CheckpointMismatch(f"{Path(path).name} does not fit this {describe(current)}: {error}") from None
+    if optimizer is not None and state["optimizer"] is not None:
+        optimizer.load_state_dict(state["optimizer"])
+    if scaler is not None and state["scaler"] is not None:
+        scaler.load_state_dict(state["scaler"])
+    return state
+
+
+def load_model(path, map_location="cpu"):
+    """Rebuild the model a checkpoint was saved from and load its weights (in eval mode)."""
+    state = read_checkpoint(path, map_location)
+    config = dict(state["config"]["model"])
+    classes = model_classes()
+    name = config.pop("class")
+    if name not in classes:
+        raise ValueError(f"{Path(path).name} holds a {name}, which load_model cannot build: expected {list(classes)}.")
+    model = classes[name](**config)
+    model.load_state_dict(state["model"])
+    return model.eval()
