@@ -1,0 +1,157 @@
+"""BBBC039: 200 fluorescence images of U2OS nuclei (16-bit TIFF, 520x696) with label masks, CC0.
+
+Caicedo et al. 2019, from the Broad Bioimage Benchmark Collection (https://bbbc.broadinstitute.org/BBBC039).
+Three archives: ``images.zip`` (``images/NAME.tif``), ``masks.zip`` (``masks/NAME.png``, one label
+per nucleus) and ``metadata.zip`` (``metadata/training.txt``, ``validation.txt``, ``test.txt``: the
+official split, one mask file name a line). They are downloaded once into a cache folder, checked,
+and unpacked there.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from .folder import DataError, ImageMaskPairs
+
+BASE_URL = "https://data.broadinstitute.org/bbbc/BBBC039/"
+# Expected sha256 of each archive. None: not yet known, so the download is accepted and its sha256
+# is printed and written beside it (NAME.sha256): copy it here to make later downloads verified.
+CHECKSUMS = {"images.zip": None, "masks.zip": None, "metadata.zip": None}
+SPLITS = {"train": "training.txt", "val": "validation.txt", "test": "test.txt"}
+ENV_VAR = "UNET_COURSE_DATA"
+
+
+class DownloadError(RuntimeError):
+    """A download that failed or did not match its checksum: the message says what to do instead."""
+
+
+def default_root():
+    """Where datasets are cached: $UNET_COURSE_DATA, else $XDG_CACHE_HOME/unet_course, else ~/.cache/unet_course."""
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "unet_course"
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def manual_steps(folder, base_url=BASE_URL):
+    names = ", ".join(CHECKSUMS)
+    return (
+        f"To use BBBC039 without this download, fetch {names} from {base_url} with a browser, put them in "
+        f"{folder}, and run again; or train on the synthetic set instead: SyntheticCells(num_images)."
+    )
+
+
+def download(url, path, expected_sha256=None, progress=True, timeout=30):
+    """Download url to path atomically (temporary file, checked, then renamed); returns the file's sha256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(url, timeout=timeout) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=path.name, disable=not progress) as bar:
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    file.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+        if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
+            raise DownloadError(
+                f"{url} downloaded, but its sha256 is {digest.hexdigest()}, expected {expected_sha256}: the file "
+                f"is corrupted or has changed, so it was not kept. Try again later. {manual_steps(path.parent)}"
+            )
+        os.replace(partial, path)
+    except (urllib.error.URLError, OSError) as error:
+        raise DownloadError(
+            f"could not download {url} ({getattr(error, 'reason', error)}): is this machine offline? "
+            + manual_steps(path.parent)
+        ) from error
+    finally:
+        if os.path.exists(partial):
+            os.remove(partial)
+    return digest.hexdigest()
+
+
+def unpack(archive, folder):
+    """Unzip archive into folder via a temporary folder, so a failed unzip leaves nothing half-written."""
+    with tempfile.TemporaryDirectory(dir=folder) as scratch:
+        try:
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(scratch)
+        except zipfile.BadZipFile as error:
+            raise DataError(f"{archive} is not a valid zip file ({error}): delete it and download again.") from error
+        for entry in Path(scratch).iterdir():
+            target = Path(folder) / entry.name
+            if target.exists():
+                shutil.rmtree(target) if target.is_dir() else target.unlink()
+            os.replace(entry, target)
+
+
+def fetch_bbbc039(root=None, base_url=BASE_URL, checksums=None, progress=True):
+    """Download (once), check and unpack BBBC039 under root/BBBC039; returns that folder."""
+    folder = Path(root if root is not None else default_root()) / "BBBC039"
+    checksums = CHECKSUMS if checksums is None else checksums
+    for name, expected in checksums.items():
+        archive = folder / name
+        if not archive.exists():
+            found = download(base_url + name, archive, expected, progress)
+            if expected is None:
+                (folder / (name + ".sha256")).write_text(found + "\n")
+                print(f"{name}: sha256 {found} (no checksum to compare with yet)")
+        marker = folder / (name + ".unpacked")
+        if not marker.exists():
+            if expected is not None and sha256(archive) != expected:
+                raise DataError(
+                    f"{archive} does not match its sha256 ({expected}): it is incomplete or another file. "
+                    "Delete it and download again."
+                )
+            unpack(archive, folder)
+            marker.touch()
+    return folder
+
+
+def split_pairs(folder, split):
+    """[(image, mask)] of one official split, from metadata/<split file>."""
+    if split not in SPLITS:
+        raise ValueError(f"split={split!r} is not a BBBC039 split: expected one of {tuple(SPLITS)}.")
+    listing = folder / "metadata" / SPLITS[split]
+    names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
+    pairs = [(folder / "images" / (Path(name).stem + ".tif"), folder / "masks" / name) for name in names]
+    for image, mask in pairs:
+        for path in (image, mask):
+            if not path.exists():
+                raise DataError(f"{path} is listed in {listing.name} but missing: delete {folder} and download again.")
+    return pairs
+
+
+class BBBC039(ImageMaskPairs):
+    """One official split of BBBC039 ("train" 100, "val" 50, "test" 50 images); items as ``ImageMaskPairs``.
+
+    ``download=False`` only reads the cache and, if the data is not there, says how to get it.
+    """
+
+    def __init__(self, split="train", root=None, download=False, base_url=BASE_URL, checksums=None, **options):
+        folder = Path(root if root is not None else default_root()) / "BBBC039"
+        if download or all((folder / name).exists() for name in CHECKSUMS):
+            fetch_bbbc039(root, base_url, checksums)  # downloads only what is missing
+        elif not (folder / "metadata" / SPLITS.get(split, "training.txt")).exists():
+            raise DataError(
+                f"BBBC039 is not in {folder}: expected metadata/, images/ and masks/ there. "
+                f"Pass download=True (needs internet). {manual_steps(folder, base_url)}"
+            )
+        self.folder, self.split = folder, split
+        super().__init__(split_pairs(folder, split), **options)
