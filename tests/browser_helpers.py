@@ -20,6 +20,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 QUIET_LAB_PAGE_CONFIG = {  # what binder/postBuild writes too: no news pop-up, no build prompt
     "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
     "buildCheck": False,
@@ -99,6 +101,8 @@ def lab_server(python, root_dir, workdir, env=None, settings=None, startup_timeo
         f"--LabApp.user_settings_dir={user_settings}",
         f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}",
     ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # CI containers run as root
     log_path = workdir / "jupyter-lab.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -151,3 +155,104 @@ def shut_down_kernels(url, token):
     _, body = get(f"{url}/api/sessions?token={token}")
     for session in json.loads(body):
         request(f"{url}/api/sessions/{session['id']}?token={token}", "DELETE")
+
+
+# --- driving a notebook in the browser -------------------------------------------------------
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_FAILURES = (  # what ipywidgets' front end shows in place of a widget it cannot render
+    "Error displaying widget",
+    "Click to show javascript error",
+    "Failed to load model class",
+    "Failed to create view",
+    "Loading widget...",  # still, after the run: the model never arrived
+)
+
+NOTEBOOK_OPEN = """n => {
+  const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+  if (!panel) return false;
+  const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  const kernel = panel.querySelector('.jp-Toolbar-kernelName');
+  return panel.querySelectorAll('.jp-Notebook .jp-Cell').length === n && indicator !== null
+    && indicator.dataset.status === 'idle' && kernel !== null && !/No Kernel/.test(kernel.textContent);
+}"""
+
+PROMPTS = "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt')]" + (
+    ".map(e => e.textContent.trim())"
+)
+
+RUN_FINISHED = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel');
+  const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
+  const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  if (!indicator || indicator.dataset.status !== 'idle' || prompts.some(p => p === '[*]:')) return false;
+  const errors = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
+  return prompts.every(p => /^\\[\\d+\\]:$/.test(p)) || errors.some(e => /Error|Traceback/.test(e.textContent));
+}"""
+
+CELL_REPORT = """cells => cells.map(cell => ({
+  outputs: [...cell.querySelectorAll('.jp-OutputArea-output')].map(o => ({
+    mime: o.dataset.mimeType || null,
+    text: o.textContent.slice(0, 2000),
+    images: [...o.querySelectorAll('img')].map(img => [img.naturalWidth, img.naturalHeight]),
+    widgets: o.querySelectorAll('.jupyter-widgets:not(:has(.jupyter-widgets-error-widget))').length,
+    broken: o.querySelectorAll('.jupyter-widgets-error-widget').length,
+  })),
+}))"""
+
+
+WIDGETS_SETTLED = "() => !document.querySelector('.jp-NotebookPanel').textContent.includes('Loading widget...')"
+
+
+def code_cells(nb):
+    return [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+
+
+def menu(page, top, item):
+    """Click a main-menu entry, as a person would: e.g. menu(page, "Run", "Run All Cells")."""
+    page.click(f"#jp-MainMenu .lm-MenuBar-itemLabel:text-is('{top}')")
+    page.click(f".lm-Menu-itemLabel:text-is('{item}')")
+
+
+def run_all_in_lab(page, url, token, path, nb, timeout_s=240):
+    """Open ``path`` (relative to the server's root) in Lab, clear every output, run all cells; report per cell."""
+    page.goto(f"{url}/lab/tree/{path}?reset&token={token}")
+    page.wait_for_function(NOTEBOOK_OPEN, arg=len(nb["cells"]), timeout=120_000)
+    menu(page, "Edit", "Clear Outputs of All Cells")  # what shows next comes from this run, not the stored file
+    assert all(p == "[ ]:" for p in page.evaluate(PROMPTS)), "outputs were not cleared"
+    menu(page, "Run", "Run All Cells")
+    page.wait_for_function(RUN_FINISHED, timeout=timeout_s * 1000, polling=250)
+    try:  # widget views render after their model arrives, a moment after the kernel went idle
+        page.wait_for_function(WIDGETS_SETTLED, timeout=10_000)
+    except PlaywrightTimeout:
+        pass  # problems() reports the widget that is still loading
+    return {
+        "prompts": page.evaluate(PROMPTS),
+        "cells": page.eval_on_selector_all(".jp-NotebookPanel .jp-CodeCell", CELL_REPORT),
+    }
+
+
+def problems(report, nb):
+    """What a person would see go wrong, as a list of sentences (empty: the notebook ran and rendered)."""
+    found = []
+    expected = [f"[{i}]:" for i in range(1, len(code_cells(nb)) + 1)]
+    if report["prompts"] != expected:
+        found.append(f"execution counts {report['prompts']} instead of {expected}: not every cell ran")
+    for index, (stored, shown) in enumerate(zip(code_cells(nb), report["cells"])):
+        where = f"code cell {index + 1} ({stored['source'][:40]!r})"
+        for output in shown["outputs"]:
+            if output["mime"] == "application/vnd.jupyter.stderr" and re.search(r"Traceback|Error\b", output["text"]):
+                found.append(f"{where} shows an error: {output['text'][:300]!r}")
+            failure = next((text for text in WIDGET_FAILURES if text in output["text"]), None)
+            if output["broken"] and failure is None:
+                failure = "an error view"
+            if failure:
+                found.append(f"{where}: a widget did not render ({failure}): {output['text'][:200]!r}")
+        stored_mimes = [set(o.get("data", {})) for o in stored.get("outputs", [])]
+        if any("image/png" in m or "image/jpeg" in m for m in stored_mimes):
+            sizes = [size for output in shown["outputs"] for size in output["images"]]
+            if not any(w > 0 and h > 0 for w, h in sizes):
+                found.append(f"{where}: its figure did not render (images {sizes})")
+        if any(WIDGET_MIME in m for m in stored_mimes) and not any(o["widgets"] for o in shown["outputs"]):
+            found.append(f"{where}: its widget did not render")
+    return found
