@@ -1,0 +1,223 @@
+"""Student copies (build/check), their stubs against the checkers, and grading."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from unet_course import exercises
+from unet_course.checks import CheckFailed
+from unet_course.exercises import ExerciseError, build, stale, strip_source, student_copies
+from unet_course.grading import grade, report, results
+
+ROOT = Path(__file__).resolve().parents[1]
+
+IMPORTS = "import torch\nfrom torch import nn\n\nfrom unet_course.checks import check_double_conv"
+CLASS = '''class DoubleConv(nn.Module):
+    """(conv 3x3 => BN => ReLU) x 2"""
+
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        # Hint: two Conv2d(kernel_size=3, padding=1, bias=False), each followed by BatchNorm2d and ReLU
+        ### BEGIN SOLUTION
+        layers = []
+        for c_in in (in_channels, out_channels):
+            layers += [nn.Conv2d(c_in, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels)]
+            layers.append(nn.ReLU(inplace=True))
+        self.double_conv = nn.Sequential(*layers)
+        ### END SOLUTION
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        return self.double_conv(x)
+        ### END SOLUTION'''
+CHECK = "check_double_conv(DoubleConv)\n### BEGIN HIDDEN TESTS\nassert DoubleConv(1, 2)\n### END HIDDEN TESTS"
+
+
+def solution_notebook():
+    notebook = new_notebook(
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}
+    )
+    notebook.cells = [
+        new_markdown_cell("# Build DoubleConv\n\nThe part between `### BEGIN SOLUTION` and `### END SOLUTION` goes."),
+        new_code_cell(IMPORTS, execution_count=1),
+        new_code_cell(CLASS, execution_count=2, metadata={"tags": ["exercise"], "execution": {"start": "2026"}}),
+        new_code_cell(CHECK, execution_count=3, outputs=[new_output("stream", name="stdout", text="DoubleConv OK\n")]),
+    ]
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell{number}"
+    return notebook
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    nbformat.write(solution_notebook(), folder / "01_double_conv.ipynb")
+    plain = new_notebook(cells=[new_code_cell("1 + 1")])
+    nbformat.write(plain, folder / "00_no_exercises.ipynb")
+    return folder
+
+
+def test_solution_regions_become_stubs_at_the_same_indent_and_hints_stay():
+    source = strip_source(CLASS)
+    assert "### BEGIN SOLUTION" not in source and "self.double_conv = nn.Sequential" not in source
+    assert "        # Hint: two Conv2d(kernel_size=3, padding=1, bias=False)" in source
+    stubs = [line for line in source.splitlines() if "NotImplementedError" in line]
+    assert stubs == [
+        '        raise NotImplementedError("Write this part of DoubleConv.__init__ (see the hint above), then run '
+        'the check below.")',
+        '        raise NotImplementedError("Write this part of DoubleConv.forward, then run the check below.")',
+    ]
+
+
+def test_hidden_tests_are_removed():
+    assert strip_source(CHECK) == "check_double_conv(DoubleConv)"
+
+
+def test_source_without_markers_is_unchanged():
+    assert strip_source(IMPORTS) == IMPORTS
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("x = 1\n### BEGIN SOLUTION\ny = 2", ["line 2", "never closed by `### END SOLUTION`"]),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", ["line 2", "inside the region opened at line 1"]),
+        ("y = 2\n### END SOLUTION", ["line 2", "without a matching `### BEGIN SOLUTION`"]),
+        ("### BEGIN HIDDEN TESTS\n### END SOLUTION", ["line 2", "without a matching `### BEGIN SOLUTION`"]),
+        ("### BEGIN HIDDEN TESTS\nassert True", ["line 1", "never closed by `### END HIDDEN TESTS`"]),
+    ],
+)
+def test_broken_markers_are_refused_with_where(source, words):
+    with pytest.raises(ExerciseError) as error:
+        strip_source(source, "05_x.ipynb, cell 4")
+    for word in ["05_x.ipynb, cell 4", *words]:
+        assert word in str(error.value)
+
+
+def test_broken_notebook_names_notebook_and_cell(notebooks):
+    notebook = solution_notebook()
+    notebook.cells[2].source = CLASS.replace("        ### END SOLUTION\n\n    def", "\n    def", 1)
+    nbformat.write(notebook, notebooks / "02_broken.ipynb")
+    with pytest.raises(ExerciseError, match=r"02_broken.ipynb, cell 3, line \d+: `### BEGIN SOLUTION` inside"):
+        student_copies(notebooks)
+
+
+def test_build_writes_student_copies_only_for_notebooks_with_markers(notebooks):
+    written, removed = build(notebooks)
+    assert [p.name for p in written] == ["01_double_conv.ipynb"] and removed == []
+    assert sorted(p.name for p in (notebooks / "student").iterdir()) == ["01_double_conv.ipynb"]
+
+
+def test_student_copy_has_no_outputs_and_keeps_metadata(notebooks):
+    build(notebooks)
+    copy = nbformat.read(notebooks / "student" / "01_double_conv.ipynb", as_version=4)
+    code = [c for c in copy.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert copy.metadata.kernelspec.name == "python3"
+    assert code[1].metadata == {"tags": ["exercise"]}  # the run's timing goes, the tags stay
+    assert [c.id for c in copy.cells] == ["cell0", "cell1", "cell2", "cell3"]
+    assert copy.cells[0].source == solution_notebook().cells[0].source  # markdown is left alone
+    assert code[2].source == "check_double_conv(DoubleConv)"
+
+
+def test_build_is_byte_for_byte_deterministic(notebooks):
+    build(notebooks)
+    path = notebooks / "student" / "01_double_conv.ipynb"
+    first = path.read_bytes()
+    build(notebooks)
+    assert path.read_bytes() == first and first.endswith(b"}\n")
+
+
+def test_check_names_stale_missing_and_orphaned_copies(notebooks, capsys):
+    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 1
+    assert "01_double_conv.ipynb (missing)" in capsys.readouterr().out
+    build(notebooks)
+    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 0
+    copy = notebooks / "student" / "01_double_conv.ipynb"
+    copy.write_text(copy.read_text().replace("Write this part", "Write it"))
+    (notebooks / "student" / "09_gone.ipynb").write_text("{}")
+    assert [(p.name, why) for p, why in stale(notebooks)] == [
+        ("01_double_conv.ipynb", "differs"),
+        ("09_gone.ipynb", "has no solution notebook with markers"),
+    ]
+    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 1
+    out = capsys.readouterr().out
+    assert "stale: " in out and "01_double_conv.ipynb (differs)" in out and "exercises build" in out
+    _, removed = build(notebooks)
+    assert [p.name for p in removed] == ["09_gone.ipynb"] and stale(notebooks) == []
+
+
+def test_command_line_reports_broken_markers(notebooks, capsys):
+    (notebooks / "01_double_conv.ipynb").write_text(
+        nbformat.writes(new_notebook(cells=[new_code_cell("### END SOLUTION")]))
+    )
+    assert exercises.main(["build", "--notebooks", str(notebooks)]) == 2
+    assert "error: 01_double_conv.ipynb, cell 1, line 1" in capsys.readouterr().err
+
+
+def test_repository_student_copies_are_what_build_writes():
+    expected = student_copies(ROOT / "notebooks")
+    stored = {p: p.read_text(encoding="utf-8") for p in (ROOT / "notebooks" / "student").glob("*.ipynb")}
+    assert sorted(stored) == sorted(expected), "run: python -m unet_course.exercises build"
+    for path, text in expected.items():
+        assert stored[path] == text, f"{path.name} is stale: run python -m unet_course.exercises build"
+
+
+def run_definitions(notebook, upto):
+    """Exec the import cells and the class/def cells before cell ``upto``, as a student would run them."""
+    namespace = {}
+    for cell in notebook.cells[:upto]:
+        source = cell.source.lstrip()
+        if cell.cell_type == "code" and source.startswith(("import ", "from ", "class ", "def ")):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def test_student_copy_stub_gets_the_not_implemented_message(notebooks):
+    build(notebooks)
+    copy = nbformat.read(notebooks / "student" / "01_double_conv.ipynb", as_version=4)
+    namespace = run_definitions(copy, 3)
+    with pytest.raises(CheckFailed, match="DoubleConv.__init__ is not implemented yet: write the part marked"):
+        exec(copy.cells[3].source, namespace)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks" / "student").glob("*.ipynb")), ids=lambda p: p.name)
+def test_repository_student_copies_check_cells_say_not_implemented(path):
+    copy = nbformat.read(path, as_version=4)
+    checks = [n for n, c in enumerate(copy.cells) if c.cell_type == "code" and c.source.startswith("check_")]
+    assert checks, f"{path.name} has exercises but no check cell"
+    namespace = run_definitions(copy, checks[0])
+    with pytest.raises(CheckFailed, match="is not implemented yet"):
+        exec(copy.cells[checks[0]].source, namespace)
+
+
+def test_results_read_each_check_cell():
+    notebook = solution_notebook()
+    error = new_output("error", ename="CheckFailed", evalue="One conv instead of two", traceback=[])
+    notebook.cells += [
+        new_code_cell("check_down(Down)", execution_count=4, outputs=[error]),
+        new_code_cell("check_up(Up)", execution_count=5, outputs=[new_output("error", ename="NameError", evalue="Up")]),
+        new_code_cell("check_unet(UNet)"),
+    ]
+    found = results(notebook)
+    assert [(r.check, r.cell, r.status) for r in found] == [
+        ("check_double_conv", 4, "passed"),
+        ("check_down", 5, "failed"),
+        ("check_up", 6, "error"),
+        ("check_unet", 7, "not run"),
+    ]
+    assert found[0].message == "DoubleConv OK" and found[1].message == "One conv instead of two"
+    assert report("x.ipynb", found)[-1] == "  1 of 4 checks passed"
+
+
+@pytest.mark.slow
+def test_grade_runs_a_student_copy_and_reports_its_check(notebooks, capsys):
+    build(notebooks)
+    found = grade(notebooks / "student" / "01_double_conv.ipynb", timeout=120)
+    assert [(r.check, r.status) for r in found] == [("check_double_conv", "failed")]
+    assert found[0].message.startswith("DoubleConv.__init__ is not implemented yet")
+    assert exercises.main(["grade", str(notebooks / "01_double_conv.ipynb")]) == 0
+    assert "1 of 1 checks passed" in capsys.readouterr().out
