@@ -145,10 +145,12 @@ class BBBC039(ImageMaskPairs):
     """
 
     def __init__(self, split="train", root=None, download=False, base_url=BASE_URL, checksums=None, **options):
+        if split not in SPLITS:
+            raise ValueError(f"split={split!r} is not a BBBC039 split: expected one of {tuple(SPLITS)}.")
         folder = Path(root if root is not None else default_root()) / "BBBC039"
         if download or all((folder / name).exists() for name in CHECKSUMS):
             fetch_bbbc039(root, base_url, checksums)  # downloads only what is missing
-        elif not (folder / "metadata" / SPLITS.get(split, "training.txt")).exists():
+        elif not (folder / "metadata" / SPLITS[split]).exists():
             raise DataError(
                 f"BBBC039 is not in {folder}: expected metadata/, images/ and masks/ there. "
                 f"Pass download=True (needs internet). {manual_steps(folder, base_url)}"

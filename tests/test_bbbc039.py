@@ -1,0 +1,156 @@
+"""BBBC039 download, checksum, cache and split, against archives served from 127.0.0.1 (no internet)."""
+
+import functools
+import hashlib
+import io
+import socket
+import threading
+import zipfile
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+import tifffile
+import torch
+from PIL import Image
+
+from unet_course.data import BBBC039, DataError, DownloadError, default_root, fetch_bbbc039
+
+SPLIT = {"training.txt": ["a", "b"], "validation.txt": ["c"], "test.txt": ["d"]}
+
+
+def zipped(files):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def encoded(array, fmt):
+    buffer = io.BytesIO()
+    if fmt == "tif":
+        tifffile.imwrite(buffer, array)
+    else:
+        Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_archives():
+    """Small archives laid out as the real ones: 16-bit TIFF images, RGB label PNGs, split lists."""
+    rng = np.random.default_rng(0)
+    names = [name for names in SPLIT.values() for name in names]
+    labels = np.zeros((8, 12, 3), np.uint8)
+    labels[2:5, 2:5] = (1, 0, 0)
+    labels[5:7, 6:10] = (0, 2, 0)  # a second nucleus, labelled in another channel
+    images = {f"images/{n}.tif": encoded(rng.integers(0, 4096, (8, 12), dtype=np.uint16), "tif") for n in names}
+    masks = {f"masks/{n}.png": encoded(labels, "png") for n in names}
+    metadata = {f"metadata/{f}": "".join(f"{n}.png\n" for n in ns) for f, ns in SPLIT.items()}
+    return {"images.zip": zipped(images), "masks.zip": zipped(masks), "metadata.zip": zipped(metadata)}
+
+
+class Server:
+    """Serves a folder on 127.0.0.1 in a thread and counts the requests."""
+
+    def __init__(self, folder):
+        self.requests = []
+        outer = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                outer.requests.append(self.path)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def served(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    archives = make_archives()
+    for name, data in archives.items():
+        (site / name).write_bytes(data)
+    server = Server(site)
+    yield server, {name: hashlib.sha256(data).hexdigest() for name, data in archives.items()}, site
+    server.close()
+
+
+def test_download_check_unpack_and_split(served, tmp_path):
+    server, checksums, _ = served
+    cache = tmp_path / "cache"
+    train = BBBC039("train", root=cache, download=True, base_url=server.url, checksums=checksums)
+    assert len(train) == 2 and len(BBBC039("val", root=cache)) == 1 and len(BBBC039("test", root=cache)) == 1
+    image, mask = train[0]
+    assert image.shape == mask.shape == (1, 8, 12) and image.dtype == torch.float32
+    assert 0 <= image.min() and image.max() <= 1
+    assert mask.sum() == 9 + 8 and set(mask.unique().tolist()) == {0.0, 1.0}
+    assert sorted(p.name for p in (cache / "BBBC039" / "images").iterdir()) == ["a.tif", "b.tif", "c.tif", "d.tif"]
+    assert [p.name for p in (cache / "BBBC039").glob("*.part")] == []
+
+
+def test_cached_archives_are_not_downloaded_again(served, tmp_path):
+    server, checksums, _ = served
+    BBBC039("train", root=tmp_path, download=True, base_url=server.url, checksums=checksums)
+    count = len(server.requests)
+    BBBC039("test", root=tmp_path, download=True, base_url=server.url, checksums=checksums)
+    assert count == 3 and len(server.requests) == 3
+
+
+def test_a_corrupted_archive_is_refused_and_not_kept(served, tmp_path):
+    server, checksums, site = served
+    data = bytearray((site / "masks.zip").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (site / "masks.zip").write_bytes(bytes(data))
+    with pytest.raises(DownloadError, match="masks.zip downloaded, but its sha256 is .* expected"):
+        fetch_bbbc039(tmp_path, base_url=server.url, checksums=checksums, progress=False)
+    left = sorted(p.name for p in (tmp_path / "BBBC039").iterdir())
+    assert "masks.zip" not in left and not [n for n in left if n.endswith(".part")]
+
+
+def test_offline_says_what_to_do(tmp_path):
+    with socket.socket() as probe:  # a port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    with pytest.raises(DownloadError, match="is this machine offline.*put them in.*SyntheticCells"):
+        fetch_bbbc039(tmp_path, base_url=url, progress=False)
+    assert not list((tmp_path / "BBBC039").iterdir())
+
+
+def test_missing_data_without_download_says_what_to_do(tmp_path):
+    with pytest.raises(DataError, match="BBBC039 is not in .*download=True.*SyntheticCells"):
+        BBBC039("train", root=tmp_path)
+    with pytest.raises(ValueError, match="not a BBBC039 split: expected one of \\('train', 'val', 'test'\\)"):
+        BBBC039("training", root=tmp_path)
+
+
+def test_archives_placed_by_hand_are_checked_and_unpacked(served, tmp_path):
+    _, checksums, site = served
+    folder = tmp_path / "BBBC039"
+    folder.mkdir()
+    for name in checksums:
+        (folder / name).write_bytes((site / name).read_bytes())
+    assert len(BBBC039("val", root=tmp_path, checksums=checksums)) == 1
+    (folder / "images.zip.unpacked").unlink()
+    with pytest.raises(DataError, match="does not match its sha256"):
+        BBBC039("val", root=tmp_path, checksums={**checksums, "images.zip": "0" * 64})
+
+
+def test_unknown_checksums_are_recorded(served, tmp_path, capsys):
+    server, checksums, _ = served
+    fetch_bbbc039(tmp_path, base_url=server.url, checksums=dict.fromkeys(checksums), progress=False)
+    assert (tmp_path / "BBBC039" / "images.zip.sha256").read_text().strip() == checksums["images.zip"]
+    assert "no checksum to compare with yet" in capsys.readouterr().out
+
+
+def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("UNET_COURSE_DATA", str(tmp_path / "here"))
+    assert default_root() == tmp_path / "here"
+    monkeypatch.delenv("UNET_COURSE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_root() == tmp_path / "xdg" / "unet_course"
