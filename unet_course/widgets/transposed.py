@@ -123,15 +123,13 @@ def conv_transpose_explorer(**initial):
 
     def update(_change=None):
         state = explorer_state(**{key: slider.value for key, slider in sliders.items()})
+        if state["error"] is None:  # draw first, so the picture and the numbers change together
+            image.value = _png(draw_conv_transpose(**{key: state[key] for key in sliders}, formula=False))
+        image.layout.display = None if state["error"] is None else "none"
         label.value = state["label"]
         formula.value = f"<pre>{html.escape(state['formula'])}</pre>"
         color = "#009E73" if state["agree"] else "#D55E00"
         check.value = f"<span style='color:{color}'>{html.escape(state['check'])}</span>"
-        if state["error"] is None:
-            image.value = _png(draw_conv_transpose(**{key: state[key] for key in sliders}, formula=False))
-            image.layout.display = None
-        else:
-            image.layout.display = "none"
 
     for slider in sliders.values():
         slider.observe(update, names="value")
