@@ -189,7 +189,7 @@ def test_binder_environment_builds_and_runs_the_first_notebook(tmp_path):
     with lab_server(bin_dir / "python", repo, tmp_path / "lab", env=env) as (url, token):
         config = page_config(url, token)
     timings["lab start and stop"] = round(time.perf_counter() - start, 1)
-    assert config["disabledExtensions"].get("@jupyterlab/apputils-extension:announcements") is True
+    assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]  # a list on the page
     assert config["buildCheck"] is False and config["buildAvailable"] is False
 
     notebook = repo / "notebooks" / notebooks[0].name
@@ -198,4 +198,7 @@ def test_binder_environment_builds_and_runs_the_first_notebook(tmp_path):
     result = json.loads(report.read_text())
     assert Path(result["probe"]["prefix"]) == venv, "the notebook's kernel must run in the Binder environment"
     assert result["errors"] == 0
+    timings["total"] = round(sum(timings.values()), 1)
     print("binder environment timings (s):", json.dumps(timings))
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "binder_timings.json").write_text(json.dumps(timings, indent=1) + "\n")
