@@ -145,6 +145,20 @@ def test_checks_leave_the_students_random_state_alone():
     assert torch.equal(torch.rand(3), expected)
 
 
+@pytest.mark.parametrize(
+    ("check", "instance", "name"),
+    [
+        (check_double_conv, blocks.DoubleConv(1, 4), "DoubleConv"),
+        (check_down, blocks.Down(1, 4), "Down"),
+        (check_up, blocks.Up(4, 2), "Up"),
+        (check_out_conv, blocks.OutConv(4, 1), "OutConv"),
+        (check_unet, blocks.OutConv(4, 1), "UNet"),
+    ],
+)
+def test_an_instance_instead_of_the_class_is_refused(check, instance, name):
+    fails(check, instance, "takes the class itself", f"{check.__name__}({name})")
+
+
 def test_raising_constructor_is_reported():
     class DoubleConv(nn.Module):
         def __init__(self, in_channels, out_channels):
@@ -240,6 +254,13 @@ def test_down_reports_its_unfinished_double_conv():
 # Up -----------------------------------------------------------------------------------------
 
 
+def _without_upsampling(x, skip):
+    return torch.cat([skip, x], dim=1)
+
+
+_without_upsampling.skips_upsampling = True
+
+
 def up_block(
     upsampling=lambda i: nn.ConvTranspose2d(i, i // 2, kernel_size=2, stride=2),
     conv=lambda i, o: DC(i, o),
@@ -252,8 +273,9 @@ def up_block(
             self.conv = conv(in_channels, out_channels)
 
         def forward(self, x, skip):
-            return self.conv(join(self.upsampling(x), skip))
+            return self.conv(join(self.upsampling(x) if apply else x, skip))
 
+    apply = not getattr(join, "skips_upsampling", False)
     return Up
 
 
@@ -293,6 +315,10 @@ UP_MISTAKES = {
         ["Skip not used"],
     ),
     "no cat at all": ({"join": lambda x, skip: torch.zeros_like(x).repeat(1, 2, 1, 1)}, ["never calls torch.cat"]),
+    "up-sampling never applied": (
+        {"join": _without_upsampling},
+        ["never runs its transposed conv"],
+    ),
     "x concatenated twice": ({"join": lambda x, skip: torch.cat([x, x], dim=1)}, ["Skip not used", "whatever"]),
 }
 
@@ -468,6 +494,10 @@ DICE_MISTAKES = {
 def test_dice_reference_passes(capsys):
     check_dice(reference_dice)
     assert capsys.readouterr().out.startswith("dice OK:")
+
+
+def test_dice_wants_the_function():
+    fails(check_dice, 0.5, "check_dice takes your function itself")
 
 
 def test_dice_written_another_way_passes():

@@ -64,6 +64,15 @@ def call(what, function, *args, **kwargs):
         raise CheckFailed(f"{what} raised {error_text(exc)}") from None
 
 
+def expect_class(cls, name, check):
+    """Refuse an instance where the class is wanted (``check_double_conv(DoubleConv(1, 64))``)."""
+    if isinstance(cls, nn.Module):
+        raise CheckFailed(
+            f"{check} takes the class itself, not a block built from it: write {check}({name}), "
+            f"without arguments after {name}."
+        )
+
+
 def not_implemented(what, exc):
     """The message for a stub of the student copy that is still there."""
     return CheckFailed(
@@ -121,11 +130,12 @@ class _Recorder(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        result = func(*args, **kwargs)
         kind = KINDS.get(getattr(func, "__name__", ""))
-        if kind is not None:
-            self.trace.events.append(Event(kind, args, kwargs, result))
-        return result
+        event = Event(kind, args, kwargs)
+        if kind is not None:  # recorded before the call, so that a call that fails is seen too
+            self.trace.events.append(event)
+        event.result = func(*args, **kwargs)
+        return event.result
 
 
 def run(what, model, *inputs):

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from .. import blocks
-from ._core import CheckFailed, call, close, describe, error_text, modules_of, run, seeded, share_weights
+from ._core import CheckFailed, call, close, describe, error_text, expect_class, modules_of, run, seeded, share_weights
 
 SETTINGS = [(3, 8), (8, 4)]  # (in_channels, out_channels): different, and the other way round
 UP_SETTINGS = [(8, 4), (16, 6)]
@@ -167,6 +167,7 @@ def _double_conv_order(trace, name):
 def check_double_conv(cls):
     """Check the student's ``DoubleConv(in_channels, out_channels)``: (conv 3x3 => BN => ReLU) x 2."""
     __tracebackhide__ = True
+    expect_class(cls, "DoubleConv", "check_double_conv")
     with seeded():
         for in_channels, out_channels in SETTINGS:
             name = f"DoubleConv({in_channels}, {out_channels})"
@@ -211,6 +212,7 @@ def _pooling(block, name):
 def check_down(cls):
     """Check the student's ``Down(in_channels, out_channels)``: max-pool 2x2 => DoubleConv."""
     __tracebackhide__ = True
+    expect_class(cls, "Down", "check_down")
     with seeded():
         for in_channels, out_channels in SETTINGS:
             name = f"Down({in_channels}, {out_channels})"
@@ -293,6 +295,11 @@ def _concatenation(trace, name, skip):
             f"Skip not used: {name}'s forward never calls torch.cat, so the encoder's map never reaches the "
             "decoder. After up-sampling x, concatenate: x = torch.cat([skip, x], dim=1)."
         )
+    if "up-conv" not in trace.kinds():
+        raise CheckFailed(
+            f"{name}'s forward never runs its transposed conv: up-sample x first, x = self.upsampling(x), "
+            "then concatenate it with the skip."
+        )
     cat = cats[0]
     tensors = list(cat.args[0]) if cat.args else list(cat.kwargs.get("tensors", []))
     dim = cat.kwargs.get("dim", cat.args[1] if len(cat.args) > 1 else 0)
@@ -318,6 +325,7 @@ _ORDER = (
 def check_up(cls):
     """Check the student's ``Up(in_channels, out_channels)`` with ``forward(x, skip)``."""
     __tracebackhide__ = True
+    expect_class(cls, "Up", "check_up")
     with seeded():
         for in_channels, out_channels in UP_SETTINGS:
             name = f"Up({in_channels}, {out_channels})"
@@ -366,6 +374,7 @@ def _squashing(name, found):
 def check_out_conv(cls):
     """Check the student's ``OutConv(in_channels, num_classes)``: a 1x1 conv to one logit per class."""
     __tracebackhide__ = True
+    expect_class(cls, "OutConv", "check_out_conv")
     with seeded():
         for in_channels, num_classes in [(8, 1), (6, 3)]:
             name = f"OutConv({in_channels}, {num_classes})"

@@ -90,6 +90,8 @@ def _diagnose(value, probs, mask):
 def check_dice(fn):
     """Check the student's ``dice(probs, mask, smooth=1.0)``: batch mean of per-image soft Dice."""
     __tracebackhide__ = True
+    if not callable(fn):
+        raise CheckFailed(f"check_dice takes your function itself, check_dice(dice), not a {type(fn).__name__}.")
     with seeded():
         probs = torch.rand(3, 1, 8, 8)
         mask = (torch.rand(3, 1, 8, 8) > 0.6).float()

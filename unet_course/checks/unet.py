@@ -10,7 +10,18 @@ import torch
 from torch import nn
 
 from ..model import UNet, count_parameters
-from ._core import PARAMETER_LAYERS, CheckFailed, call, close, describe, modules_of, run, seeded, share_weights
+from ._core import (
+    PARAMETER_LAYERS,
+    CheckFailed,
+    call,
+    close,
+    describe,
+    expect_class,
+    modules_of,
+    run,
+    seeded,
+    share_weights,
+)
 from .blocks import _raised, _squashing
 
 OFFSETS = 65521  # a prime: no two weights start at offsets a channel apart
@@ -69,6 +80,7 @@ def _same_layers(model, reference, name):
 def check_unet(cls):
     """Check the student's ``UNet(in_channels=1, num_classes=1)``: layers, shapes, and output on shared weights."""
     __tracebackhide__ = True
+    expect_class(cls, "UNet", "check_unet")
     with seeded():
         for in_channels, num_classes in SETTINGS:
             name = f"UNet(in_channels={in_channels}, num_classes={num_classes})"
