@@ -6,8 +6,11 @@ A mistake raises ``CheckFailed`` (an ``AssertionError``) whose message names it 
 """
 
 from ._core import CheckFailed
-from .blocks import check_double_conv, check_down, check_out_conv, check_up
 from .dice import check_dice
+from .double_conv import check_double_conv
+from .down import check_down
+from .out_conv import check_out_conv
 from .unet import check_unet
+from .up import check_up
 
 __all__ = ["CheckFailed", "check_double_conv", "check_down", "check_up", "check_out_conv", "check_unet", "check_dice"]

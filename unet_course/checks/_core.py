@@ -111,9 +111,6 @@ class Trace:
     def kinds(self, *only):
         return [e.kind for e in self.events if not only or e.kind in only]
 
-    def first(self, kind):
-        return next((e for e in self.events if e.kind == kind), None)
-
     def layers(self):
         """Modules with weights, in the order they first ran (a reused module counts once)."""
         seen = []
@@ -204,10 +201,6 @@ def close(a, b):
         return False
     scale = b.abs().max().item() or 1.0
     return torch.allclose(a.float(), b.float(), rtol=1e-4, atol=1e-5 * scale)
-
-
-def size(shape):
-    return "x".join(map(str, tuple(shape)[-2:]))
 
 
 def modules_of(model, types):

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from ..model import UNet, count_parameters
+from ._compare import raised
 from ._core import (
     PARAMETER_LAYERS,
     CheckFailed,
@@ -22,7 +23,7 @@ from ._core import (
     seeded,
     share_weights,
 )
-from .blocks import _raised, _squashing
+from .out_conv import squashing
 
 OFFSETS = 65521  # a prime: no two weights start at offsets a channel apart
 SIZE = 16  # the smallest input the four levels take: 16 -> 1 at the bottom
@@ -89,7 +90,7 @@ def check_unet(cls):
                 reference = UNet(in_channels, num_classes)
             squash = modules_of(model, (nn.Sigmoid, nn.Softmax, nn.LogSoftmax))
             if squash:
-                raise _squashing(name, type(squash[0]).__name__)
+                raise squashing(name, type(squash[0]).__name__)
             _same_layers(model, reference, name)
         with torch.device("meta"):
             model, reference = cls(in_channels=1, num_classes=1), UNet(1, 1)
@@ -103,10 +104,10 @@ def _same_output(model, reference, name, in_channels, num_classes):
     x = torch.randn(2, in_channels, SIZE, SIZE)
     with torch.no_grad():
         trace = run(f"{name}(x)", model, x.clone())
-    _raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
+    raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
     found = next(iter(trace.kinds("sigmoid", "softmax")), None)
     if found:
-        raise _squashing(name, found)
+        raise squashing(name, found)
     out, expected_shape = trace.output, (2, num_classes, SIZE, SIZE)
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
         got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
@@ -123,5 +124,5 @@ def _same_output(model, reference, name, in_channels, num_classes):
     if close(out, expected):
         return
     if close(out, torch.sigmoid(expected)) or close(out, torch.softmax(expected, dim=1)):
-        raise _squashing(name, "sigmoid")
+        raise squashing(name, "sigmoid")
     raise CheckFailed(f"{name} computes something different from the course's UNet on the same weights. {WIRING}")

@@ -1,0 +1,61 @@
+"""Checker for the student's ``OutConv(in_channels, num_classes)``: a 1x1 conv, logits out."""
+
+import torch
+from torch import nn
+
+from .. import blocks
+from ._compare import output, raised, same_as_reference, shape
+from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded
+
+
+def squashing(name, found):
+    return CheckFailed(
+        f"A {found} inside {name}: the model must return logits (any real number). The loss "
+        "(BCEWithLogitsLoss) and the metrics apply the sigmoid themselves; remove it from the block."
+    )
+
+
+def check_out_conv(cls):
+    """Check the student's ``OutConv(in_channels, num_classes)``: a 1x1 conv to one logit per class."""
+    __tracebackhide__ = True
+    expect_class(cls, "OutConv", "check_out_conv")
+    with seeded():
+        for in_channels, num_classes in [(8, 1), (6, 3)]:
+            name = f"OutConv({in_channels}, {num_classes})"
+            block = call(name, cls, in_channels, num_classes)
+            squash = modules_of(block, (nn.Sigmoid, nn.Softmax, nn.LogSoftmax))
+            if squash:
+                raise squashing(name, type(squash[0]).__name__)
+            _out_conv_layer(block, name, in_channels, num_classes)
+            x = torch.randn(2, in_channels, 6, 6)
+            trace = run(f"{name}(x)", block, x.clone())
+            found = next((k for k in trace.kinds("sigmoid", "softmax")), None)
+            if found:
+                raise squashing(name, found)
+            raised(trace, f"{name}(x) with x of shape {shape(x)}")
+            output(trace, name, (2, num_classes, 6, 6))
+            same_as_reference(trace, blocks.OutConv(in_channels, num_classes), name, [x], "OutConv is the conv alone.")
+    print("OutConv OK: a 1x1 conv gives one logit per class and pixel; same output as the course's block.")
+
+
+def _out_conv_layer(block, name, in_channels, num_classes):
+    convs = modules_of(block, nn.Conv2d)
+    if len(convs) != 1:
+        raise CheckFailed(f"{name} has {len(convs)} nn.Conv2d layers; OutConv is one 1x1 conv.")
+    conv = convs[0]
+    if conv.kernel_size != (1, 1):
+        k = conv.kernel_size[0]
+        raise CheckFailed(
+            f"1x1 conv replaced by {k}x{k}: {name} has {describe(conv)}. OutConv turns each pixel's "
+            f"{in_channels} features into {num_classes} logit(s) on its own, looking at no neighbours: "
+            "nn.Conv2d(in_channels, num_classes, kernel_size=1)."
+        )
+    if conv.in_channels != in_channels or conv.out_channels != num_classes:
+        raise CheckFailed(
+            f"Wrong channels: {name} has a conv {conv.in_channels} -> {conv.out_channels} channels; it should "
+            f"take in_channels={in_channels} and give one logit per class, num_classes={num_classes}."
+        )
+    if conv.bias is None:
+        raise CheckFailed(
+            f"{name}'s conv has bias=False: no BatchNorm follows it, so it keeps its bias (the default, bias=True)."
+        )
