@@ -181,13 +181,17 @@ PROMPTS = "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .
     ".map(e => e.textContent.trim())"
 )
 
-RUN_FINISHED = """() => {
+# IPython's tracebacks: "Traceback (most recent call last)", or a "Cell In[3], line 1" frame (SyntaxError)
+TRACEBACK = r"Traceback \(most recent call last\)|Cell In\[\d+\], line \d+"
+
+RUN_FINISHED = """traceback => {
+  const TRACEBACK = new RegExp(traceback);
   const panel = document.querySelector('.jp-NotebookPanel');
   const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')].map(e => e.textContent.trim());
   const indicator = panel.querySelector('.jp-Notebook-ExecutionIndicator');
   if (!indicator || indicator.dataset.status !== 'idle' || prompts.some(p => p === '[*]:')) return false;
   const errors = [...panel.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
-  return prompts.every(p => /^\\[\\d+\\]:$/.test(p)) || errors.some(e => /Error|Traceback/.test(e.textContent));
+  return prompts.every(p => /^\\[\\d+\\]:$/.test(p)) || errors.some(e => TRACEBACK.test(e.textContent));
 }"""
 
 CELL_REPORT = """cells => cells.map(cell => ({
@@ -221,7 +225,7 @@ def run_all_in_lab(page, url, token, path, nb, timeout_s=240):
     menu(page, "Edit", "Clear Outputs of All Cells")  # what shows next comes from this run, not the stored file
     assert all(p == "[ ]:" for p in page.evaluate(PROMPTS)), "outputs were not cleared"
     menu(page, "Run", "Run All Cells")
-    page.wait_for_function(RUN_FINISHED, timeout=timeout_s * 1000, polling=250)
+    page.wait_for_function(RUN_FINISHED, arg=TRACEBACK, timeout=timeout_s * 1000, polling=250)
     try:  # widget views render after their model arrives, a moment after the kernel went idle
         page.wait_for_function(WIDGETS_SETTLED, timeout=10_000)
     except PlaywrightTimeout:
@@ -241,7 +245,7 @@ def problems(report, nb):
     for index, (stored, shown) in enumerate(zip(code_cells(nb), report["cells"])):
         where = f"code cell {index + 1} ({stored['source'][:40]!r})"
         for output in shown["outputs"]:
-            if output["mime"] == "application/vnd.jupyter.stderr" and re.search(r"Traceback|Error\b", output["text"]):
+            if output["mime"] == "application/vnd.jupyter.stderr" and re.search(TRACEBACK, output["text"]):
                 found.append(f"{where} shows an error: {output['text'][:300]!r}")
             failure = next((text for text in WIDGET_FAILURES if text in output["text"]), None)
             if output["broken"] and failure is None:
