@@ -7,6 +7,12 @@ What the notebooks import once they have built a piece by hand:
 - ``inputs``: the input checks ``UNet`` runs first, and ``PadToFit`` for any image size
 - ``arithmetic``: output sizes of conv, max-pool and transposed conv, explained step by step
 - ``shapes``: ``trace_shapes``, every module's shapes without computing anything
+- ``costs``: multiply-adds per module, from a shape trace
+- ``data``: synthetic cells, image/mask folders, the BBBC039 nuclei; ``metrics``: Dice, IoU, losses
+- ``train``: device choice, ``fit`` with checkpoints and resume, ``evaluate``, ``predict``
+- ``viz`` and ``widgets``: every plot and explorer of the notebooks
+- ``checks`` and ``exercises``: the exercise checkers and the student-copy builder
+- ``bench``: ``python -m unet_course.bench NAME`` prints the course's speed and memory figures
 """
 
 from .blocks import DoubleConv, Down, OutConv, Up
