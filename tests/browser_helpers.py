@@ -225,12 +225,17 @@ def run_all_in_lab(page, url, token, path, nb, timeout_s=240):
     menu(page, "Edit", "Clear Outputs of All Cells")  # what shows next comes from this run, not the stored file
     assert all(p == "[ ]:" for p in page.evaluate(PROMPTS)), "outputs were not cleared"
     menu(page, "Run", "Run All Cells")
-    page.wait_for_function(RUN_FINISHED, arg=TRACEBACK, timeout=timeout_s * 1000, polling=250)
+    try:
+        page.wait_for_function(RUN_FINISHED, arg=TRACEBACK, timeout=timeout_s * 1000, polling=250)
+        timed_out = False
+    except PlaywrightTimeout:
+        timed_out = True  # problems() names the cells still running or queued
     try:  # widget views render after their model arrives, a moment after the kernel went idle
         page.wait_for_function(WIDGETS_SETTLED, timeout=10_000)
     except PlaywrightTimeout:
         pass  # problems() reports the widget that is still loading
     return {
+        "timed_out": timed_out and timeout_s,
         "prompts": page.evaluate(PROMPTS),
         "cells": page.eval_on_selector_all(".jp-NotebookPanel .jp-CodeCell", CELL_REPORT),
     }
@@ -240,6 +245,9 @@ def problems(report, nb):
     """What a person would see go wrong, as a list of sentences (empty: the notebook ran and rendered)."""
     found = []
     expected = [f"[{i}]:" for i in range(1, len(code_cells(nb)) + 1)]
+    if report.get("timed_out"):
+        waiting = [i + 1 for i, prompt in enumerate(report["prompts"]) if prompt == "[*]:"]
+        found.append(f"the run did not finish in {report['timed_out']} s: code cells {waiting} running or queued")
     if report["prompts"] != expected:
         found.append(f"execution counts {report['prompts']} instead of {expected}: not every cell ran")
     for index, (stored, shown) in enumerate(zip(code_cells(nb), report["cells"])):
