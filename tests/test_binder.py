@@ -170,7 +170,7 @@ def test_binder_environment_builds_and_runs_the_first_notebook(tmp_path):
         return result
 
     step("venv", [python, "-m", "venv", venv])
-    # --no-compile: the .pyc files are written on first import instead; it saves a third of the install time
+    # --no-compile: .pyc files are written on first import instead, which makes the install quicker
     pip = [bin_dir / "python", "-m", "pip", "install", "--quiet", "--no-compile"]
     step("torch (local wheel)", [*pip, "torch==2.13.0"])
     binder_requirements = (BINDER / "requirements.txt").read_text()
