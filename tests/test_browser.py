@@ -47,7 +47,8 @@ def lab(tmp_path_factory):
     """JupyterLab from this environment, serving a copy of notebooks/ and the checker's broken notebooks."""
     work = tmp_path_factory.mktemp("lab")
     root = work / "root"
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("student", ".ipynb_*"))
+    ignore = shutil.ignore_patterns("student", ".ipynb_*", "checkpoints")  # as in a fresh clone
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=ignore)
     write_broken_notebooks(root / "broken")
     env = isolated_jupyter_env(work)
     env["CUDA_VISIBLE_DEVICES"] = ""  # the stored outputs are a CPU run

@@ -98,12 +98,14 @@ def run(argv):
     with tempfile.TemporaryDirectory(prefix="unet-course-bench-") as scratch:
         if not args.no_baseline:
             baseline = measure(baseline_notebook(scratch), args.timeout)
-        copies = {}  # each notebook runs in a copy of its folder, as nbval and Lab would run it in place
+        # each notebook runs in a copy of its folder, as nbval and Lab would run it in place, in order (08 may
+        # use what 07 saved), without checkpoints left there by earlier runs: as in a fresh clone
+        copies = {}
         for path in paths:
             folder = path.resolve().parent
             if folder not in copies:
                 copies[folder] = Path(scratch, f"{len(copies)}", folder.name)
-                ignore = shutil.ignore_patterns("student", ".ipynb_checkpoints")
+                ignore = shutil.ignore_patterns("student", ".ipynb_checkpoints", "checkpoints")
                 shutil.copytree(folder, copies[folder], ignore=ignore)
             results[path.stem] = measure(copies[folder] / path.name, args.timeout)
             results[path.stem]["within_budget"] = within_budget(results[path.stem])
