@@ -12,6 +12,7 @@ kernel starts (e.g. DataLoader workers).
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -107,8 +108,9 @@ def run(argv):
                 copies[folder] = Path(scratch, f"{len(copies)}", folder.name)
                 ignore = shutil.ignore_patterns("student", ".ipynb_checkpoints", "checkpoints")
                 shutil.copytree(folder, copies[folder], ignore=ignore)
-            results[path.stem] = measure(copies[folder] / path.name, args.timeout)
-            results[path.stem]["within_budget"] = within_budget(results[path.stem])
+            result = results[path.stem] = measure(copies[folder] / path.name, args.timeout)
+            result["within_budget"] = within_budget(result)
+            print(f"{path.stem}: {result['seconds']} s, peak {result['peak_mb']} MB", file=sys.stderr, flush=True)
     total = round(sum(r["seconds"] for r in results.values()), 1)
     figures = {
         "notebooks": results,
