@@ -1,4 +1,4 @@
-"""Training: it learns (overfits one batch), checkpoints are atomic and safe, resume and Ctrl-C keep what was learned."""
+"""Training: it overfits one batch; checkpoints are atomic and safe; resume and Ctrl-C keep what was learned."""
 
 import pytest
 import torch

@@ -16,7 +16,7 @@ from ..metrics import BCEDiceLoss
 from ..model import UNet
 from ..train import fit, training_config
 from ..train.configs import make_loaders
-from ..train.device import sync
+from ..train.device import amp_dtype, sync
 
 BUDGET_RATIO = 3.0
 
@@ -48,6 +48,11 @@ def batches(args, device):
     if pin:
         pairs = [(x.pin_memory(), m.pin_memory()) for x, m in pairs]
     return [pairs[step % 2] for step in range(args.steps)]
+
+
+def precision(device):
+    dtype = amp_dtype(device)
+    return {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(dtype, "fp32 (no GPU: smoke test only)")
 
 
 def reset_peak(device):
@@ -148,9 +153,7 @@ def run(argv):
         "plain_fp32_peak_gpu_mb": round(plain_mb, 1) if plain_mb is not None else None,
         "fit_images_per_s": round(fit_ips, 2),
         "fit_peak_gpu_mb": round(fit_mb, 1) if fit_mb is not None else None,
-        "fit_precision": str(torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else "fp16")
-        if device.type == "cuda"
-        else "fp32 (no GPU: smoke test only)",
+        "fit_precision": precision(device),
         "speedup": round(ratio, 2),
         "budget_speedup": BUDGET_RATIO,
         "within_budget": ratio >= BUDGET_RATIO,

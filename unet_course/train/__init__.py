@@ -5,11 +5,11 @@
 - ``history``: ``History``, one row per epoch
 - ``checkpoint``: atomic ``save_checkpoint``, ``load_checkpoint`` (``weights_only=True``), ``load_model``
 - ``predict``: ``predict(model, images, threshold=0.5)`` at any image size
-- ``configs``: the training configuration for this device (full UNet on a GPU, a small one on CPU)
+- ``configs``: ``training_config(device)`` (the full UNet on a GPU, a narrow one on CPU), ``make_loaders``
 """
 
 from .checkpoint import CheckpointMismatch, load_checkpoint, load_model, model_config, save_checkpoint
-from .configs import training_config
+from .configs import make_loaders, training_config
 from .device import choose_device
 from .history import History
 from .loop import evaluate, fit
@@ -23,6 +23,7 @@ __all__ = [
     "fit",
     "load_checkpoint",
     "load_model",
+    "make_loaders",
     "model_config",
     "predict",
     "save_checkpoint",

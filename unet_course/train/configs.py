@@ -22,15 +22,16 @@ CONFIGS = {
         "num_epochs": 10,
         "lr": 1e-3,
     },
-    # a narrow, shallower U on small images: seconds per epoch on two cores
+    # the text's U, four levels deep, at 1/8 of its width (486,409 parameters) on small images:
+    # a few seconds an epoch on two cores
     "cpu": {
-        "model": {"base_channels": 8, "depth": 3},
+        "model": {"base_channels": 8, "depth": 4},
         "size": 64,
         "num_train": 256,
         "num_val": 32,
-        "batch_size": 16,
-        "num_epochs": 8,
-        "lr": 3e-3,
+        "batch_size": 8,
+        "num_epochs": 6,
+        "lr": 2e-3,
     },
 }
 
