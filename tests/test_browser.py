@@ -86,7 +86,7 @@ def page(browser, lab):
         shut_down_kernels(url, token)  # one kernel at a time: notebooks that train hold memory
 
 
-def run_and_report(page, lab, relative, timeout_s=300):
+def run_and_report(page, lab, relative, timeout_s=420):
     url, token, root = lab
     nb = nbformat.read(root / relative, as_version=4)
     start = time.perf_counter()
