@@ -9,6 +9,10 @@ that says which argument is wrong and why:
 
 The source text writes the transposed formula as ``(in - 1) s - 2p + k``: the same thing
 when dilation is 1 and output_padding is 0.
+
+A size that works out to 0 or less is refused here. PyTorch refuses it too for most layers,
+but some of its transposed-convolution kernels return an empty 0 x 0 map instead: either way
+there is no image left, which is what the message says.
 """
 
 import math
