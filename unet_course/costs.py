@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from torch import nn
 
-from .shapes import trace_shapes
+from .shapes import format_table, trace_shapes
 
 CONVENTIONS = ("exact", "torchinfo")
 
@@ -81,12 +81,7 @@ class CostTable(list):
             for r in self
         ]
         lines.append(("total", "", "", "", f"{self.total:,}"))
-        widths = [max(len(c) for c in column) for column in zip(header, *lines)]
-        rows = [header, tuple("-" * w for w in widths), *lines]
-        return "\n".join(
-            "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-            for r in rows
-        )
+        return format_table(header, lines, text_columns=3)
 
     def __str__(self):
         return self.table()

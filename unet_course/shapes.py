@@ -34,6 +34,16 @@ def _fmt(shape):
     return "(" + ", ".join(map(str, shape)) + ")" if shape and isinstance(shape[0], int) else str(shape)
 
 
+def format_table(header, lines, text_columns):
+    """Plain-text table: the first ``text_columns`` columns left-aligned, the numbers after them right-aligned."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *lines)]
+    rows = [header, tuple("-" * w for w in widths), *lines]
+    return "\n".join(
+        "  ".join(c.ljust(w) if i < text_columns else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+        for r in rows
+    )
+
+
 class ShapeTrace(list):
     """The rows of a trace, in call order; prints as a table."""
 
@@ -60,12 +70,7 @@ class ShapeTrace(list):
             )
             for row in self
         ]
-        widths = [max(len(str(c)) for c in column) for column in zip(header, *lines)]
-        rows = [header, tuple("-" * w for w in widths), *lines]
-        return "\n".join(
-            "  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-            for r in rows
-        )
+        return format_table(header, lines, text_columns=4)
 
     def __str__(self):
         return self.table()

@@ -138,7 +138,8 @@ def _title(settings, out):
     )
 
 
-def _settings(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+def conv_transpose_settings(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """The six settings of a 1-D transposed convolution as a dict (the keywords of the arithmetic functions)."""
     return {
         "size": size,
         "kernel_size": kernel_size,
@@ -157,7 +158,7 @@ def draw_conv_transpose(
     Grey hatched cells are cropped by ``padding``; dashed ones are added by ``output_padding``.
     With ``formula=True`` the formula with the numbers filled in is written under the picture.
     """
-    settings = _settings(size, kernel_size, stride, padding, output_padding, dilation)
+    settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter(**settings, x=x, weight=weight)
     width = data["contributions"].shape[1]
     fig = _figure((max(6.5, 1.2 + 0.42 * width), 1.0 + 0.32 * (size + 3) + (0.9 if formula else 0)))
@@ -178,7 +179,7 @@ def draw_conv_transpose_gallery(settings_list, size=3):
     """
     rows = []
     for options in settings_list:
-        settings = _settings(**{"size": size, **options})
+        settings = conv_transpose_settings(**{"size": size, **options})
         try:
             rows.append((settings, conv_transpose_scatter(**settings), None))
         except ValueError as error:
@@ -209,7 +210,7 @@ def draw_conv_transpose_2d(size, kernel_size, stride=1, padding=0, output_paddin
 
     Output cells show the summed values; cells cropped by ``padding`` are hatched grey.
     """
-    settings = _settings(size, kernel_size, stride, padding, output_padding, dilation)
+    settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter_2d(**settings, x=x, weight=weight)
     canvas, n = data["canvas"], len(data["canvas"])
     fig = _figure((3.0 + 0.45 * n, 0.9 + 0.45 * n))

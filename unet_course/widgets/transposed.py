@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from ..arithmetic import conv_transpose_output_size, explain_conv_transpose
-from ..viz.transposed import draw_conv_transpose
+from ..viz.transposed import conv_transpose_settings, draw_conv_transpose
 
 SLIDERS = [  # (keyword, description, min, max, default): the U-Net's kernel 2, stride 2
     ("size", "input size", 1, 8, 3),
@@ -47,14 +47,7 @@ def torch_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, 
 
 def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """Everything the explorer shows, for one setting of the six sliders, as a dict."""
-    settings = {
-        "size": size,
-        "kernel_size": kernel_size,
-        "stride": stride,
-        "padding": padding,
-        "output_padding": output_padding,
-        "dilation": dilation,
-    }
+    settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
     raw = (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
     try:
         out, error = conv_transpose_output_size(**settings), None
