@@ -15,6 +15,7 @@ import torch
 from PIL import Image
 
 from unet_course.data import BBBC039, DataError, DownloadError, default_root, fetch_bbbc039
+from unet_course.data.bbbc039 import CHECKSUMS
 
 SPLIT = {"training.txt": ["a", "b"], "validation.txt": ["c"], "test.txt": ["d"]}
 
@@ -141,11 +142,14 @@ def test_archives_placed_by_hand_are_checked_and_unpacked(served, tmp_path):
         BBBC039("val", root=tmp_path, checksums={**checksums, "images.zip": "0" * 64})
 
 
-def test_unknown_checksums_are_recorded(served, tmp_path, capsys):
-    server, checksums, _ = served
-    fetch_bbbc039(tmp_path, base_url=server.url, checksums=dict.fromkeys(checksums), progress=False)
-    assert (tmp_path / "BBBC039" / "images.zip.sha256").read_text().strip() == checksums["images.zip"]
-    assert "no checksum to compare with yet" in capsys.readouterr().out
+def test_the_published_checksums_are_enforced_by_default(served, tmp_path):
+    # the test's archives are not the real ones, so with the default CHECKSUMS they must be refused
+    server, _, _ = served
+    assert set(CHECKSUMS) == {"images.zip", "masks.zip", "metadata.zip"}
+    assert all(len(value) == 64 and int(value, 16) >= 0 for value in CHECKSUMS.values())
+    with pytest.raises(DownloadError, match=f"expected {CHECKSUMS['images.zip']}"):
+        fetch_bbbc039(tmp_path, base_url=server.url, progress=False)
+    assert not list((tmp_path / "BBBC039").glob("images.zip*"))  # neither the archive nor a partial file
 
 
 def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
