@@ -69,12 +69,15 @@ class UNet(nn.Module):
 
     def forward(self, x):
         check_input(x, self.in_channels, self.depth, self.padding)
+        # depth is a parameter, so the encoder outputs go on a stack instead of into x1 .. x5;
+        # at the text's depth 4 this is exactly x = up1(x5, x4), up2(x, x3), up3(x, x2), up4(x, x1)
         x = self.in_conv(x)  # x1: (B, 64, H, W)
         skips = []
         for down in self.downs:  # x2 .. x5: half the size, twice the channels each time
             skips.append(x)
             x = down(x)
-        for up in self.ups:  # back up, each step taking the encoder map of its level
+        # the bottom of the U: x5 (B, 1024, H/16, W/16); skips holds [x1, x2, x3, x4]
+        for up in self.ups:  # back up, each step taking the encoder map of its own level
             x = up(x, skips.pop())
         return self.out_conv(x)  # logits: (B, num_classes, H, W)
 
