@@ -19,6 +19,7 @@ from unet_course.train import (
     save_checkpoint,
 )
 from unet_course.train import checkpoint as checkpoint_module
+from unet_course.train import loop as loop_module
 
 
 @pytest.fixture(autouse=True)
@@ -124,6 +125,26 @@ def test_resume_continues_epochs_and_history(tmp_path, loaders, capsys):
     assert resumed.val_dice[:2] == first.val_dice and resumed.train_loss[:2] == first.train_loss
     assert resumed.elapsed[2] > resumed.elapsed[1]
     assert load_checkpoint(tmp_path / "last.pt", tiny_model())["epoch"] == 4
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_mixed_precision_path_learns_checkpoints_and_resumes(dtype, tmp_path, loaders, monkeypatch, capsys):
+    # CI has no GPU: run fit's GPU path (autocast, and gradient scaling for fp16) on the CPU
+    monkeypatch.setattr(loop_module, "amp_dtype", lambda device, amp=True: dtype if amp else None)
+    model, seen = tiny_model(), set()
+    model.out_conv.register_forward_hook(lambda module, inputs, output: seen.add(output.dtype))
+    history = fit(model, *loaders, 3, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path)
+    assert seen == {dtype}  # the logits were computed in reduced precision
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # the weights stay fp32
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["config"]["amp"] == str(dtype)
+    assert (state["scaler"] is not None) == (dtype == torch.float16)  # only fp16 scales the loss
+    if dtype == torch.float16:
+        assert state["scaler"]["scale"] > 0
+    resumed = fit(tiny_model(), *loaders, 4, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path, resume=True)
+    assert "3 epochs done, training to epoch 4" in capsys.readouterr().out
+    assert resumed.epoch == [1, 2, 3, 4] and resumed.train_loss[:3] == history.train_loss
 
 
 def test_ctrl_c_in_a_callback_keeps_best_weights_and_history(loaders, capsys):

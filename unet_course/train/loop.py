@@ -113,7 +113,7 @@ def fit(
         model.to(memory_format=torch.channels_last)
     loss_fn = loss_fn or BCEDiceLoss()
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
+    scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None  # fp16 needs loss scaling
     config = {**(config or {}), "lr": lr, "num_epochs": num_epochs, "amp": str(dtype), "device": device.type}
     history = History()
     if resume:
