@@ -147,6 +147,20 @@ def test_mixed_precision_path_learns_checkpoints_and_resumes(dtype, tmp_path, lo
     assert resumed.epoch == [1, 2, 3, 4] and resumed.train_loss[:3] == history.train_loss
 
 
+def test_compiled_training_learns_and_checkpoints_the_plain_model(tmp_path, loaders):
+    # backend "aot_eager" traces and runs forward and backward as torch.compile does, without
+    # generating C++ (inductor takes about a minute here); fit wires it the same way
+    model = tiny_model()
+    history = fit(
+        model, *loaders, 3, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path, compile={"backend": "aot_eager"}
+    )
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert isinstance(model, UNet)  # the caller's model is trained in place, not replaced
+    state = torch.load(tmp_path / "best.pt", weights_only=True)
+    assert list(state["model"]) == list(tiny_model().state_dict())  # no "_orig_mod." prefixes
+    assert same_weights(load_model(tmp_path / "best.pt"), model)
+
+
 def test_ctrl_c_in_a_callback_keeps_best_weights_and_history(loaders, capsys):
     snapshots = {}
 

@@ -99,7 +99,8 @@ def fit(
     """Train ``model`` for ``num_epochs`` epochs (in all, counting a resumed run's), validating each one.
 
     On a GPU: mixed precision (bf16 where supported, else fp16 with gradient scaling) and
-    channels_last memory; ``compile=True`` adds ``torch.compile``. With ``checkpoint_dir``,
+    channels_last memory; ``compile=True`` adds ``torch.compile`` (or pass its keywords as a dict,
+    e.g. ``compile={"mode": "max-autotune"}``). With ``checkpoint_dir``,
     ``best.pt`` and ``last.pt`` are written atomically after each epoch; ``resume=True``
     continues from ``last.pt`` (or pass a path). ``target_dice`` stops once validation Dice
     reaches it. Ctrl-C stops cleanly. At the end the model holds its best epoch's weights
@@ -126,7 +127,7 @@ def fit(
         best_state = _best_state(model, history, path.parent / "best.pt")
     else:
         best_state = None
-    step_model = torch.compile(model) if compile else model
+    step_model = torch.compile(model, **(compile if isinstance(compile, dict) else {})) if compile else model
     start = time.perf_counter() - (history.elapsed or [0.0])[-1]
     first_epoch = len(history) + 1
     bar = tqdm(total=_total_batches(train_loader, num_epochs - first_epoch + 1), disable=not progress, unit="batch")
