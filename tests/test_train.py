@@ -147,6 +147,20 @@ def test_mixed_precision_path_learns_checkpoints_and_resumes(dtype, tmp_path, lo
     assert resumed.epoch == [1, 2, 3, 4] and resumed.train_loss[:3] == history.train_loss
 
 
+def test_channels_last_path_learns_and_checkpoints(tmp_path, loaders, monkeypatch):
+    # CI has no GPU: run fit's channels_last (NHWC) path on the CPU
+    monkeypatch.setattr(loop_module, "use_channels_last", lambda device, channels_last=True: channels_last)
+    model, layouts = tiny_model(), []
+    model.in_conv.register_forward_pre_hook(
+        lambda module, args: layouts.append(args[0].is_contiguous(memory_format=torch.channels_last))
+    )
+    history = fit(model, *loaders, 3, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path)
+    assert layouts and all(layouts)  # every batch, in training and validation, went in as NHWC
+    assert model.in_conv.double_conv[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert same_weights(load_model(tmp_path / "best.pt"), model)  # loads into a plain NCHW model
+
+
 def test_compiled_training_learns_and_checkpoints_the_plain_model(tmp_path, loaders):
     # backend "aot_eager" traces and runs forward and backward as torch.compile does, without
     # generating C++ (inductor takes about a minute here); fit wires it the same way

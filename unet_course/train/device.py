@@ -71,6 +71,11 @@ def amp_dtype(device, amp=True):
     return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
 
+def use_channels_last(device, channels_last=True):
+    """Whether to store images and weights channels_last (NHWC): on CUDA, where the fast kernels want it."""
+    return channels_last and device.type == "cuda"
+
+
 def sync(device):
     """Wait for the GPU to finish, so wall-clock times measure the work and not its queueing."""
     if device.type == "cuda":

@@ -9,7 +9,7 @@ from tqdm.auto import tqdm
 
 from ..metrics import BCEDiceLoss, hard_dice
 from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint, unwrap
-from .device import amp_dtype, as_device, sync
+from .device import amp_dtype, as_device, sync, use_channels_last
 from .history import History
 
 
@@ -47,7 +47,7 @@ def evaluate(model, loader, device=None, loss_fn=None, threshold=0.5, amp=True, 
     """Mean loss and mean per-image hard Dice (probabilities thresholded) of ``model`` on ``loader``."""
     device = as_device(device)
     loss_fn = loss_fn or BCEDiceLoss()
-    dtype, channels_last = amp_dtype(device, amp), channels_last and device.type == "cuda"
+    dtype, channels_last = amp_dtype(device, amp), use_channels_last(device, channels_last)
     was_training = model.training
     model.eval()
     total_loss, total_dice, count = 0.0, 0.0, 0
@@ -109,7 +109,7 @@ def fit(
     _check_arguments(num_epochs, lr, target_dice)
     device = as_device(device)
     model.to(device)
-    dtype, channels_last = amp_dtype(device, amp), channels_last and device.type == "cuda"
+    dtype, channels_last = amp_dtype(device, amp), use_channels_last(device, channels_last)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     loss_fn = loss_fn or BCEDiceLoss()
