@@ -2,8 +2,8 @@
 
 Conventions, used everywhere in the course:
 
-- Every score is computed **per image, then averaged over the batch**, so a small image with a
-  small cell counts as much as a big one.
+- Every score is computed **per image, then averaged over the batch**, so an image with only a
+  few foreground pixels counts as much as one full of them.
 - **Empty vs empty is a perfect score.** An image with no foreground, predicted with no
   foreground, has Dice = IoU = 1.0 (0/0 would be undefined). Hard scores define it explicitly;
   the soft ``dice`` gets it from ``smooth``: (0 + 1) / (0 + 0 + 1) = 1.
