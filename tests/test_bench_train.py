@@ -40,4 +40,5 @@ def test_gpu_benchmark_measuring_code_on_a_tiny_cpu_model(capsys):
     assert line["plain_fp32_images_per_s"] > 0 and line["fit_images_per_s"] > 0
     assert line["speedup"] == pytest.approx(line["fit_images_per_s"] / line["plain_fp32_images_per_s"], rel=0.02)
     assert line["plain_fp32_peak_gpu_mb"] is None and line["fit_precision"].startswith("fp32")
+    assert line["plain_conv_tf32"] is torch.backends.cudnn.allow_tf32
     assert line["target_epochs"] == 1 and "target_val_dice" in line and line["budget_speedup"] == 3.0

@@ -154,6 +154,8 @@ def run(argv):
         "fit_images_per_s": round(fit_ips, 2),
         "fit_peak_gpu_mb": round(fit_mb, 1) if fit_mb is not None else None,
         "fit_precision": precision(device),
+        # PyTorch's default: cuDNN runs "fp32" convolutions in TF32 on Ampere and newer GPUs
+        "plain_conv_tf32": torch.backends.cudnn.allow_tf32,
         "speedup": round(ratio, 2),
         "budget_speedup": BUDGET_RATIO,
         "within_budget": ratio >= BUDGET_RATIO,
