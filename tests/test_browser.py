@@ -14,6 +14,7 @@ extension is missing; one claims a widget view whose model is not there).
 """
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -32,7 +33,14 @@ from browser_helpers import (
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# $UNET_COURSE_CHROMIUM if set (e.g. Chrome on a Mac), else Debian's Chromium, else one on the PATH
+CHROMIUM = Path(
+    os.environ.get("UNET_COURSE_CHROMIUM")
+    or next(
+        (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))),
+        "/usr/bin/chromium",
+    )
+)
 ARTIFACTS = ROOT / "artifacts" / "browser"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPLORER = "conv_transpose_explorer("
@@ -61,9 +69,9 @@ def lab(tmp_path_factory):
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: the browser test needs Debian's Chromium. Install it with "
-            "`sudo apt-get update && sudo apt-get install -y chromium` (.ci/run does this), or deselect "
-            "this test with `-m 'not browser'`."
+            f"Chromium not found at {CHROMIUM}: the browser test needs Chromium or Chrome. Install it with "
+            "`sudo apt-get update && sudo apt-get install -y chromium` (.ci/run does this), or point "
+            "UNET_COURSE_CHROMIUM at a Chrome/Chromium executable, or deselect this test with `-m 'not browser'`."
         )
     from playwright.sync_api import sync_playwright
 
