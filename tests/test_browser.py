@@ -1,11 +1,12 @@
-"""The course in a real browser: JupyterLab on 127.0.0.1, Debian's Chromium driven by Playwright.
+"""The course in a real browser: JupyterLab on 127.0.0.1, Chromium (or Chrome) driven by Playwright.
 
 For each notebook: open it in Lab, clear every output (Edit menu), run all cells (Run menu),
 wait for the kernel to go idle with every cell numbered 1..N, then check what a person would see:
 no cell shows an error, every cell that stores a figure shows an image with a real size, every
 cell that stores a widget shows a rendered widget. In 03 the transposed-conv explorer's
 "input size" slider is dragged with the mouse and the "output size:" label must change to what
-``explorer_state`` says. A screenshot per notebook goes to artifacts/browser/ (with the run's time).
+``explorer_state`` says; in 08 the threshold explorer's slider is dragged and its Dice and
+error-count label must change. A screenshot per notebook goes to artifacts/browser/ (with the run's time).
 
 The notebooks run from a temporary copy, so nothing the browser does is saved over the stored
 outputs. The checker itself is shown to fail on a notebook whose cell raises and on one whose
@@ -15,6 +16,7 @@ extension is missing; one claims a widget view whose model is not there).
 
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -44,6 +46,7 @@ CHROMIUM = Path(
 ARTIFACTS = ROOT / "artifacts" / "browser"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPLORER = "conv_transpose_explorer("
+THRESHOLD_EXPLORER = "threshold_explorer("
 # every cell in the page at once (Lab's default windowing only renders cells near the viewport)
 LAB_SETTINGS = {"@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"}}
 
@@ -134,9 +137,52 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, notebook):
     if notebook.name.startswith("03_"):
         show = code_cell_index(nb, EXPLORER)
         found += explorer_problems(page, nb)
+    if notebook.name.startswith("08_"):
+        show = code_cell_index(nb, THRESHOLD_EXPLORER)
+        found += threshold_problems(page, nb)
     save_artifacts(page, notebook.stem, report, found, show)
     print(f"{notebook.stem}: ran in the browser in {report['seconds']} s")
     assert not found, "\n".join(found)
+
+
+def drag(page, handle, dx):
+    """Press on a slider's handle and move it dx pixels sideways, as a hand would."""
+    handle.scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=5)
+    page.mouse.up()
+
+
+def changed(page, label, before, what):
+    """Wait until the label's text differs from ``before``; a problem if it does not within 20 s."""
+    try:
+        page.wait_for_function(
+            "([el, b]) => el.textContent !== b", arg=[label.element_handle(), before], timeout=20_000
+        )
+    except PlaywrightTimeout:
+        return [f"moving the {what} slider did not change the label {before!r} within 20 s"]
+    return []
+
+
+def threshold_problems(page, nb):
+    """Drag the threshold explorer's slider in 08: its Dice / error-count label must follow."""
+    if not any(THRESHOLD_EXPLORER in cell.source for cell in nb.cells if cell.cell_type == "code"):
+        return [f"notebook 08 does not show the threshold explorer ({THRESHOLD_EXPLORER})"]
+    explorer = page.locator(".jp-OutputArea-output", has=page.locator(".unet-course-threshold-label")).first
+    if not explorer.count():
+        return ["the threshold explorer did not render (no Dice label)"]
+    label = explorer.locator(".unet-course-threshold-label")
+    before = label.text_content()
+    drag(page, explorer.locator(".widget-slider", has_text="threshold").locator(".noUi-handle"), 60)
+    found = changed(page, label, before, "'threshold'")
+    after = label.text_content()
+    print(f"threshold explorer: {before!r} -> {after!r}")
+    if not found and not re.fullmatch(r"Dice \d\.\d{3}: \d+ false-positive and \d+ false-negative pixels", after):
+        found.append(f"after moving the threshold the label reads {after!r}")
+    return found
 
 
 def explorer_problems(page, nb):
@@ -150,20 +196,9 @@ def explorer_problems(page, nb):
         return ["the transposed-conv explorer did not render (no 'output size:' label)"]
     label = explorer.locator(".unet-course-output-size")
     before = label.text_content()
-    handle = explorer.locator(".widget-slider", has_text="input size").locator(".noUi-handle")
-    handle.scroll_into_view_if_needed()
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 40, y, steps=5)  # to the right: a bigger input
-    page.mouse.up()
-    try:
-        page.wait_for_function(
-            "([el, b]) => el.textContent !== b", arg=[label.element_handle(), before], timeout=20_000
-        )
-    except PlaywrightTimeout:
-        return [f"moving the 'input size' slider did not change the label {before!r} within 20 s"]
+    drag(page, explorer.locator(".widget-slider", has_text="input size").locator(".noUi-handle"), 40)  # bigger
+    if found := changed(page, label, before, "'input size'"):
+        return found
     after = label.text_content()
     readouts = explorer.locator(".widget-slider").evaluate_all(
         "els => els.map(e => [e.querySelector('.widget-label'), e.querySelector('.widget-readout')])"

@@ -38,6 +38,7 @@ def test_widget_redraws_on_slider_move():
     mask = torch.stack([MASK, MASK])[:, None]
     widget = threshold_explorer(images, mask, probs)
     slider, label = widget.children[0].children[0], widget.children[1]
+    assert "unet-course-threshold-label" in label._dom_classes  # what the browser test looks for
     assert label.value.startswith("Dice 0.800: 0 false-positive and 1 false-negative pixels")
     slider.value = 0.3
     assert label.value.startswith("Dice 1.000")

@@ -43,12 +43,17 @@ def threshold_state(probs, mask, threshold, num_thresholds=21):
 
 
 def threshold_explorer(images, mask, probs, threshold=0.5):
-    """A threshold slider and an image picker over a batch of (image, mask, probabilities)."""
+    """A threshold slider and an image picker over a batch of (image, mask, probabilities).
+
+    Under them a ``Label`` (CSS class ``unet-course-threshold-label``) reads
+    ``"Dice 0.963: 12 false-positive and 30 false-negative pixels"`` and the picture follows.
+    """
     if not len(images) == len(mask) == len(probs):
         raise ValueError(f"images, mask and probs must have the same length: {len(images)}, {len(mask)}, {len(probs)}.")
     slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.05, description="threshold")
     picker = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
     label, output = widgets.Label(), widgets.Output()
+    label.add_class("unet-course-threshold-label")  # for the browser test
 
     def redraw(_=None):
         i, t = picker.value, slider.value
