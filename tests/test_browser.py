@@ -167,18 +167,28 @@ def changed(page, label, before, what):
     return []
 
 
+def slide(page, nb, code, label_class, slider, dx, name):
+    """Find the widget ``code`` shows, drag its ``slider`` dx pixels, wait for its label to change.
+
+    Returns (the widget's output area, the label before, the label after, problems found).
+    """
+    if not any(code in cell.source for cell in nb.cells if cell.cell_type == "code"):
+        return None, None, None, [f"the notebook does not show the {name} ({code})"]
+    explorer = page.locator(".jp-OutputArea-output", has=page.locator(f".{label_class}")).first
+    if not explorer.count():
+        return None, None, None, [f"the {name} did not render (no .{label_class} label)"]
+    label = explorer.locator(f".{label_class}")
+    before = label.text_content()
+    drag(page, explorer.locator(".widget-slider", has_text=slider).locator(".noUi-handle"), dx)
+    found = changed(page, label, before, repr(slider))
+    return explorer, before, label.text_content(), found
+
+
 def threshold_problems(page, nb):
     """Drag the threshold explorer's slider in 08: its Dice / error-count label must follow."""
-    if not any(THRESHOLD_EXPLORER in cell.source for cell in nb.cells if cell.cell_type == "code"):
-        return [f"notebook 08 does not show the threshold explorer ({THRESHOLD_EXPLORER})"]
-    explorer = page.locator(".jp-OutputArea-output", has=page.locator(".unet-course-threshold-label")).first
-    if not explorer.count():
-        return ["the threshold explorer did not render (no Dice label)"]
-    label = explorer.locator(".unet-course-threshold-label")
-    before = label.text_content()
-    drag(page, explorer.locator(".widget-slider", has_text="threshold").locator(".noUi-handle"), 60)
-    found = changed(page, label, before, "'threshold'")
-    after = label.text_content()
+    _, before, after, found = slide(
+        page, nb, THRESHOLD_EXPLORER, "unet-course-threshold-label", "threshold", 60, "threshold explorer"
+    )
     print(f"threshold explorer: {before!r} -> {after!r}")
     if not found and not re.fullmatch(r"Dice \d\.\d{3}: \d+ false-positive and \d+ false-negative pixels", after):
         found.append(f"after moving the threshold the label reads {after!r}")
@@ -189,17 +199,11 @@ def explorer_problems(page, nb):
     """Drag the explorer's "input size" slider; the "output size:" label must follow explorer_state."""
     from unet_course.widgets.transposed import SLIDERS, explorer_state
 
-    if not any(EXPLORER in cell.source for cell in nb.cells if cell.cell_type == "code"):
-        return [f"notebook 03 does not show the transposed-conv explorer ({EXPLORER})"]
-    explorer = page.locator(".jp-OutputArea-output", has=page.locator(".unet-course-output-size")).first
-    if not explorer.count():
-        return ["the transposed-conv explorer did not render (no 'output size:' label)"]
-    label = explorer.locator(".unet-course-output-size")
-    before = label.text_content()
-    drag(page, explorer.locator(".widget-slider", has_text="input size").locator(".noUi-handle"), 40)  # bigger
-    if found := changed(page, label, before, "'input size'"):
+    explorer, before, after, found = slide(  # to the right: a bigger input
+        page, nb, EXPLORER, "unet-course-output-size", "input size", 40, "transposed-conv explorer"
+    )
+    if found:
         return found
-    after = label.text_content()
     readouts = explorer.locator(".widget-slider").evaluate_all(
         "els => els.map(e => [e.querySelector('.widget-label'), e.querySelector('.widget-readout')])"
         ".map(([label, readout]) => [label.textContent, readout.textContent])"
