@@ -21,3 +21,12 @@ def test_the_decoder_sees_no_skip():
         up.conv.double_conv[0].weight.data[:, :skip_channels] = 0
     x = torch.rand(1, 1, 16, 16)
     assert torch.allclose(unet(x), no_skip(x), atol=1e-6)
+
+
+def test_at_the_texts_depth_the_skips_are_zeros_and_the_parameters_are_the_unets():
+    torch.manual_seed(0)
+    unet, no_skip = UNet(base_channels=2).eval(), NoSkipUNet(base_channels=2).eval()
+    no_skip.load_state_dict(unet.state_dict())  # same keys: load_state_dict is strict
+    x = torch.rand(1, 1, 16, 16)
+    assert not torch.allclose(unet(x), no_skip(x))
+    assert torch.equal(no_skip.skip_connection(torch.ones(1, 2, 3, 3)), torch.zeros(1, 2, 3, 3))

@@ -105,3 +105,25 @@ def test_blocks_match_the_text():
 def test_bad_constructor_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         UNet(**kwargs)
+
+
+def test_the_written_out_u_and_the_loop_for_other_depths_compute_the_same():
+    torch.manual_seed(0)
+    model = UNet(base_channels=2).eval()  # depth 4: forward takes the written-out path
+    x = torch.rand(2, 1, 32, 32)
+    with torch.no_grad():
+        written_out, looped = model(x), model._forward_any_depth(x)
+    assert written_out.shape == (2, 1, 32, 32)
+    assert torch.equal(written_out, looped)
+
+
+def test_forward_passes_every_skip_through_the_hook_in_decoder_order():
+    seen = []
+
+    class Recording(UNet):
+        def skip_connection(self, skip):
+            seen.append(tuple(skip.shape))
+            return skip
+
+    Recording(base_channels=2).eval()(torch.rand(1, 1, 16, 16))
+    assert seen == [(1, 16, 2, 2), (1, 8, 4, 4), (1, 4, 8, 8), (1, 2, 16, 16)]  # x4, x3, x2, x1

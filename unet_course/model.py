@@ -67,18 +67,37 @@ class UNet(nn.Module):
     def ups(self):
         return [getattr(self, f"up{step}") for step in range(1, self.depth + 1)]
 
+    def skip_connection(self, skip):
+        """What the decoder receives from the encoder at one level: the encoder's map itself.
+
+        The one hook a variant overrides (``ablations.NoSkipUNet`` passes zeros instead).
+        """
+        return skip
+
     def forward(self, x):
+        """The U as the text writes it at depth 4; other depths run the same steps in a loop."""
         check_input(x, self.in_channels, self.depth, self.padding)
-        # depth is a parameter, so the encoder outputs go on a stack instead of into x1 .. x5;
-        # at the text's depth 4 this is exactly x = up1(x5, x4), up2(x, x3), up3(x, x2), up4(x, x1)
-        x = self.in_conv(x)  # x1: (B, 64, H, W)
-        skips = []
-        for down in self.downs:  # x2 .. x5: half the size, twice the channels each time
-            skips.append(x)
-            x = down(x)
-        # the bottom of the U: x5 (B, 1024, H/16, W/16); skips holds [x1, x2, x3, x4]
-        for up in self.ups:  # back up, each step taking the encoder map of its own level
-            x = up(x, skips.pop())
+        if self.depth != 4:
+            return self._forward_any_depth(x)
+        x1 = self.in_conv(x)  # (B, 64, H, W)
+        x2 = self.down1(x1)  # (B, 128, H/2, W/2)
+        x3 = self.down2(x2)  # (B, 256, H/4, W/4)
+        x4 = self.down3(x3)  # (B, 512, H/8, W/8)
+        x5 = self.down4(x4)  # (B, 1024, H/16, W/16): the bottom of the U
+        x = self.up1(x5, self.skip_connection(x4))  # (B, 512, H/8, W/8)
+        x = self.up2(x, self.skip_connection(x3))  # (B, 256, H/4, W/4)
+        x = self.up3(x, self.skip_connection(x2))  # (B, 128, H/2, W/2)
+        x = self.up4(x, self.skip_connection(x1))  # (B, 64, H, W)
+        return self.out_conv(x)  # logits: (B, num_classes, H, W)
+
+    def _forward_any_depth(self, x):
+        """The same U for any depth: x1 .. x(depth+1) kept in a list, each up-step takes the deepest one left."""
+        encoder = [self.in_conv(x)]  # x1
+        for down in self.downs:  # x2 .. x(depth+1): half the size, twice the channels each time
+            encoder.append(down(encoder[-1]))
+        x = encoder.pop()  # the bottom of the U
+        for up in self.ups:  # up1 takes x(depth), ..., the last up takes x1
+            x = up(x, self.skip_connection(encoder.pop()))
         return self.out_conv(x)  # logits: (B, num_classes, H, W)
 
 
