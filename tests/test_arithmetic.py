@@ -6,12 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unet_course.arithmetic import (
+    TRANSPOSE_FORMULA,
     conv_output_size,
+    conv_transpose_formula,
     conv_transpose_output_size,
+    conv_transpose_substituted,
     doubling_settings,
     explain_conv,
     explain_conv_transpose,
     pool_output_size,
+    pytorch_output_size,
 )
 
 sizes = st.integers(1, 40)
@@ -22,12 +26,12 @@ dilations = st.integers(1, 3)
 
 
 def torch_size(make_layer, size):
-    """The layer's output width for a (1, 1, 1, size) input, or None if PyTorch refuses."""
+    """The layer's output width for a (1, 1, 1, size) input, or None if PyTorch refuses (constructor or forward)."""
     try:
         layer = make_layer()
-        return layer(torch.zeros(1, 1, 1, size)).shape[-1]
-    except (RuntimeError, ValueError):
+    except ValueError:
         return None
+    return pytorch_output_size(layer, (1, size))[0]
 
 
 def our_size(fn, *args, **kwargs):
@@ -101,5 +105,18 @@ def test_doubling_settings_are_stride_2_with_kernel_minus_twice_padding_2():
     assert (2, 2, 0) in found and (4, 2, 1) in found
     assert all(s == 2 and k - 2 * p == 2 for k, s, p in found)
     for k, s, p in found:
-        layer = torch.nn.ConvTranspose2d(1, 1, k, stride=s, padding=p)
-        assert layer(torch.zeros(1, 1, 13, 13)).shape[-1] == 26
+        assert pytorch_output_size(torch.nn.ConvTranspose2d(1, 1, k, stride=s, padding=p), 13) == (26, None)
+
+
+def test_pytorch_output_size_runs_on_the_layers_device_and_reports_refusals():
+    up_conv = torch.nn.ConvTranspose2d(1024, 512, kernel_size=2, stride=2, device="meta")
+    assert pytorch_output_size(up_conv, 30) == (60, None)  # 1024 channels on meta: no memory
+    assert pytorch_output_size(torch.nn.MaxPool2d(2), (5, 7)) == (3, None)
+    size, error = pytorch_output_size(torch.nn.ConvTranspose2d(1, 1, 2, stride=2, output_padding=2), 3)
+    assert size is None and error.startswith("output padding must be smaller")
+
+
+def test_the_unchecked_formula_and_its_substitution():
+    assert conv_transpose_formula(1, 1, 1, 3, 0, 1) == -5  # refused by conv_transpose_output_size
+    assert conv_transpose_substituted(30, 2, 2) == "(30 - 1) * 2 - 2 * 0 + 1 * (2 - 1) + 0 + 1"
+    assert explain_conv_transpose(30, 2, 2).splitlines()[0] == TRANSPOSE_FORMULA

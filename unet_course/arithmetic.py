@@ -17,6 +17,8 @@ there is no image left, which is what the message says.
 
 import math
 
+import torch
+
 
 def _require(condition, message):
     if not condition:
@@ -71,6 +73,14 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
     return _positive(out, "Max-pooling", size)
 
 
+TRANSPOSE_FORMULA = "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1"
+
+
+def conv_transpose_formula(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """The transposed-convolution formula's value as it stands, before any check (it may be 0 or less)."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+
+
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """``nn.ConvTranspose2d``'s output size along one axis."""
     _check_common(size, kernel_size, stride, padding, dilation)
@@ -83,22 +93,47 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
         f"output_padding={output_padding} must be smaller than stride ({stride}) or dilation "
         f"({dilation}): it only chooses among the sizes a stride of {stride} makes ambiguous.",
     )
-    out = (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    out = conv_transpose_formula(size, kernel_size, stride, padding, output_padding, dilation)
     return _positive(out, "A transposed convolution", size)
+
+
+def conv_transpose_substituted(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """The right-hand side of the formula with the numbers filled in (no check, no result)."""
+    return f"({size} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) + {output_padding} + 1"
 
 
 def explain_conv_transpose(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """The transposed-convolution formula with the numbers filled in, step by step."""
-    out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding, dilation)
+    settings = (size, kernel_size, stride, padding, output_padding, dilation)
+    out = conv_transpose_output_size(*settings)
     terms = [(size - 1) * stride, 2 * padding, dilation * (kernel_size - 1), output_padding]
     return "\n".join(
         [
-            "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1",
-            f"    = ({size} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) + {output_padding} + 1",
+            TRANSPOSE_FORMULA,
+            f"    = {conv_transpose_substituted(*settings)}",
             f"    = {terms[0]} - {terms[1]} + {terms[2]} + {terms[3]} + 1",
             f"    = {out}",
         ]
     )
+
+
+def pytorch_output_size(layer, size):
+    """What a real layer (``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.ConvTranspose2d``, ...) gives along the last axis.
+
+    Runs ``layer`` on zeros of shape (1, C, size, size), or (1, C, *size) for ``size=(height, width)``,
+    C its ``in_channels`` (1 if it has none), on the device of its weights (``meta`` costs nothing).
+    Returns ``(output width, None)``, or ``(None, PyTorch's first line)`` where PyTorch refuses:
+    the reference the formulas here are tested against.
+    """
+    weight = next(layer.parameters(), None)
+    device = weight.device if weight is not None else "cpu"
+    spatial = (size, size) if isinstance(size, int) else tuple(size)
+    x = torch.zeros(1, getattr(layer, "in_channels", 1), *spatial, device=device)
+    try:
+        with torch.no_grad():
+            return layer(x).shape[-1], None
+    except RuntimeError as error:  # PyTorch refuses in forward, not in the constructor
+        return None, str(error).splitlines()[0]
 
 
 def explain_conv(size, kernel_size, stride=1, padding=0, dilation=1):

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from torch import nn
 
-from .shapes import format_table, trace_shapes
+from .shapes import Column, ModuleTable, indented_name, trace_shapes
 
 CONVENTIONS = ("exact", "torchinfo")
 
@@ -56,38 +56,13 @@ def _torchinfo(module, output_shape):
     return params * output_shape[0]
 
 
-class CostTable(list):
-    """The rows of a cost count, in call order, and their ``total``; prints as a table."""
-
-    def __init__(self, rows=(), total=0):
-        super().__init__(rows)
-        self.total = total  # multiply-adds of the whole forward pass
-
-    def at_depth(self, depth):
-        """Only the rows at one nesting level (1 = the model's direct children, e.g. the stages)."""
-        return CostTable((row for row in self if row.depth == depth), self.total)
-
-    def find(self, name):
-        """The row of the module called ``name`` (e.g. ``"up1"``)."""
-        for row in self:
-            if row.name == name:
-                return row
-        raise KeyError(f"No module named {name!r} in this count; names: {[r.name for r in self]}")
-
-    def table(self):
-        header = ("module", "kind", "output", "params", "multiply-adds")
-        lines = [
-            ("  " * (r.depth - 1) + r.name, r.kind, str(r.output_shape), f"{r.params:,}", f"{r.multiply_adds:,}")
-            for r in self
-        ]
-        lines.append(("total", "", "", "", f"{self.total:,}"))
-        return format_table(header, lines, text_columns=3)
-
-    def __str__(self):
-        return self.table()
-
-    def _repr_pretty_(self, printer, cycle):
-        printer.text(self.table())
+COST_COLUMNS = (
+    Column("module", indented_name, text=True),
+    Column("kind", lambda row: row.kind, text=True),
+    Column("output", lambda row: str(row.output_shape), text=True),
+    Column("params", lambda row: f"{row.params:,}"),
+    Column("multiply-adds", lambda row: f"{row.multiply_adds:,}"),
+)
 
 
 def count_multiply_adds(model, input_size, convention="exact", max_depth=None):
@@ -114,4 +89,4 @@ def count_multiply_adds(model, input_size, convention="exact", max_depth=None):
         end = next((j for j in range(i + 1, len(trace)) if trace[j].depth <= row.depth), len(trace))
         if max_depth is None or row.depth <= max_depth:  # calls nested in this one follow it in the trace
             rows.append(CostRow(row.name, row.kind, row.depth, row.output_shape, row.params, sum(own[i:end])))
-    return CostTable(rows, sum(own))
+    return ModuleTable(rows, COST_COLUMNS, total=sum(own))

@@ -5,7 +5,7 @@
 (10, 1, 480, 480) forward pass takes milliseconds and no memory.
 """
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import torch
 from torch.func import functional_call
@@ -44,39 +44,62 @@ def format_table(header, lines, text_columns):
     )
 
 
-class ShapeTrace(list):
-    """The rows of a trace, in call order; prints as a table."""
+class Column(NamedTuple):
+    """One column of a ``ModuleTable``: its header, the text of a row's cell, and whether it is text (left-aligned)."""
+
+    header: str
+    cell: Callable
+    text: bool = False
+
+
+class ModuleTable(list):
+    """Rows about a model's modules (each with ``name`` and ``depth``), in call order; prints as a table.
+
+    Shape traces and cost counts are both this table, with their own ``columns``; a table with
+    a ``total`` prints it as a last row.
+    """
+
+    def __init__(self, rows=(), columns=(), total=None):
+        super().__init__(rows)
+        self.columns, self.total = tuple(columns), total
 
     def at_depth(self, depth):
-        """Only the rows at one nesting level (1 = the model's direct children)."""
-        return ShapeTrace(row for row in self if row.depth == depth)
+        """Only the rows at one nesting level (1 = the model's direct children, e.g. the stages)."""
+        return ModuleTable((row for row in self if row.depth == depth), self.columns, self.total)
 
     def find(self, name):
         """The row of the module called ``name`` (e.g. ``"down4"``)."""
         for row in self:
             if row.name == name:
                 return row
-        raise KeyError(f"No module named {name!r} in this trace; names: {[r.name for r in self]}")
+        raise KeyError(f"No module named {name!r} in this table; names: {[r.name for r in self]}")
 
     def table(self):
-        header = ("module", "kind", "input", "output", "params")
-        lines = [
-            (
-                "  " * (row.depth - 1) + row.name,
-                row.kind,
-                " + ".join(_fmt(s) for s in row.input_shapes),
-                _fmt(row.output_shape),
-                f"{row.params:,}",
-            )
-            for row in self
-        ]
-        return format_table(header, lines, text_columns=4)
+        header = tuple(column.header for column in self.columns)
+        lines = [tuple(column.cell(row) for column in self.columns) for row in self]
+        if self.total is not None:
+            lines.append(("total", *[""] * (len(header) - 2), f"{self.total:,}"))
+        return format_table(header, lines, text_columns=sum(column.text for column in self.columns))
 
     def __str__(self):
         return self.table()
 
     def _repr_pretty_(self, printer, cycle):
         printer.text(self.table())
+
+
+def indented_name(row):
+    """The module's name, indented two spaces per nesting level below the model's children."""
+    return "  " * (row.depth - 1) + row.name
+
+
+SHAPE_COLUMNS = (
+    Column("module", indented_name, text=True),
+    Column("kind", lambda row: row.kind, text=True),
+    Column("input", lambda row: " + ".join(_fmt(s) for s in row.input_shapes), text=True),
+    Column("output", lambda row: _fmt(row.output_shape), text=True),
+    Column("params", lambda row: f"{row.params:,}"),
+)
 
 
 def trace_shapes(model, input_size, device="meta", max_depth=None, dtype=torch.float32):
@@ -90,7 +113,7 @@ def trace_shapes(model, input_size, device="meta", max_depth=None, dtype=torch.f
     input_size = tuple(input_size)
     if not all(isinstance(n, int) and n > 0 for n in input_size):
         raise ValueError(f"input_size must be positive whole numbers like (10, 1, 480, 480), got {input_size}.")
-    trace, handles = ShapeTrace(), []
+    trace, handles = [], []
     names = {module: name for name, module in model.named_modules() if name}
 
     def before(module, args):
@@ -125,4 +148,4 @@ def trace_shapes(model, input_size, device="meta", max_depth=None, dtype=torch.f
             handle.remove()
         for module in names:
             module.__dict__.pop("_trace_slots", None)
-    return ShapeTrace(row for row in trace if row is not None)
+    return ModuleTable((row for row in trace if row is not None), SHAPE_COLUMNS)

@@ -19,10 +19,16 @@ import html
 import io
 
 import ipywidgets as widgets
-import torch
 from torch import nn
 
-from ..arithmetic import conv_transpose_output_size, explain_conv_transpose
+from ..arithmetic import (
+    TRANSPOSE_FORMULA,
+    conv_transpose_formula,
+    conv_transpose_output_size,
+    conv_transpose_substituted,
+    explain_conv_transpose,
+    pytorch_output_size,
+)
 from ..viz.transposed import conv_transpose_settings, draw_conv_transpose
 
 SLIDERS = [  # (keyword, description, min, max, default): the U-Net's kernel 2, stride 2
@@ -35,33 +41,19 @@ SLIDERS = [  # (keyword, description, min, max, default): the U-Net's kernel 2, 
 ]
 
 
-def torch_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
-    """What a real ``nn.ConvTranspose2d`` does with a (1, 1, size, size) input: (size, None) or (None, error)."""
-    layer = nn.ConvTranspose2d(1, 1, kernel_size, stride, padding, output_padding, dilation=dilation)
-    try:
-        with torch.no_grad():
-            return layer(torch.zeros(1, 1, size, size)).shape[-1], None
-    except RuntimeError as error:  # PyTorch refuses in forward, not in the constructor
-        return None, str(error).splitlines()[0]
-
-
 def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """Everything the explorer shows, for one setting of the six sliders, as a dict."""
     settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
-    raw = (size - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    raw = conv_transpose_formula(**settings)
     try:
         out, error = conv_transpose_output_size(**settings), None
         formula = explain_conv_transpose(**settings)
     except ValueError as refusal:
         out, error = None, str(refusal)
-        formula = (
-            "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1\n"
-            f"    = ({size} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) "
-            f"+ {output_padding} + 1 = {raw}\n"
-            f"    refused: {error}"
-        )
-    torch_size, torch_error = torch_output_size(**settings)
-    layer = (
+        formula = f"{TRANSPOSE_FORMULA}\n    = {conv_transpose_substituted(**settings)} = {raw}\n    refused: {error}"
+    layer = nn.ConvTranspose2d(1, 1, kernel_size, stride, padding, output_padding, dilation=dilation)
+    torch_size, torch_error = pytorch_output_size(layer, size)
+    written = (
         f"nn.ConvTranspose2d(1, 1, kernel_size={kernel_size}, stride={stride}, padding={padding}, "
         f"output_padding={output_padding}, dilation={dilation})"
     )
@@ -69,12 +61,12 @@ def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dil
     empty = torch_size == 0 and raw == 0
     agree = out == torch_size or empty
     if empty:
-        check = f"{layer} returns an empty 0x0 map for a {size}x{size} input: the formula refuses a size of 0."
+        check = f"{written} returns an empty 0x0 map for a {size}x{size} input: the formula refuses a size of 0."
     elif torch_error:
-        check = f"{layer} refuses a {size}x{size} input ({torch_error})"
+        check = f"{written} refuses a {size}x{size} input ({torch_error})"
         check += ": so does the formula." if agree else f": the formula DISAGREES (it says {out})."
     else:
-        check = f"{layer} turns a {size}x{size} input into {torch_size}x{torch_size}"
+        check = f"{written} turns a {size}x{size} input into {torch_size}x{torch_size}"
         check += ", as the formula says." if agree else f": the formula DISAGREES ({error or out})."
     label = f"output size: {out}" if error is None else f"output size: refused - {error}"
     return {
