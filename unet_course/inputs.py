@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size
+
 
 def _same_sizes(size, depth):
     """Sizes on the way down with same padding: 481 -> 240 -> 120 -> 60 -> 30."""
@@ -13,18 +15,24 @@ def _same_sizes(size, depth):
     return sizes
 
 
+def _valid_double_conv(size):
+    """Two 3x3 convolutions without padding: 4 pixels fewer (ValueError if nothing is left)."""
+    return conv_output_size(conv_output_size(size, 3), 3)
+
+
 def valid_output_size(size, depth=4):
     """Output size of the paper's valid-padding U-Net for ``size``, or None if the U cannot take it."""
-    size -= 4  # in_conv: two 3x3 valid convolutions
-    for _ in range(depth):
-        if size <= 0 or size % 2:
-            return None
-        size = size // 2 - 4
-    for _ in range(depth):
-        if size <= 0:
-            return None
-        size = size * 2 - 4
-    return size if size > 0 else None
+    try:
+        size = _valid_double_conv(size)  # in_conv
+        for _ in range(depth):
+            if size % 2:  # max-pooling an odd size drops a row the skip still has
+                return None
+            size = _valid_double_conv(pool_output_size(size, 2))
+        for _ in range(depth):
+            size = _valid_double_conv(conv_transpose_output_size(size, 2, stride=2))
+    except ValueError:  # a size reached 0 or less on the way
+        return None
+    return size
 
 
 def fits(size, depth=4, padding="same"):
