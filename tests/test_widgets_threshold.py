@@ -36,11 +36,11 @@ def test_state_errors():
 def test_widget_redraws_on_slider_move():
     images, probs = torch.rand(2, 1, 2, 2), torch.stack([PROBS, PROBS])[:, None]
     mask = torch.stack([MASK, MASK])[:, None]
-    widget = threshold_explorer(images, mask, probs)
+    widget = threshold_explorer(images, probs, mask)
     slider, label = widget.children[0].children[0], widget.children[1]
     assert "unet-course-threshold-label" in label._dom_classes  # what the browser test looks for
     assert label.value.startswith("Dice 0.800: 0 false-positive and 1 false-negative pixels")
     slider.value = 0.3
     assert label.value.startswith("Dice 1.000")
     with pytest.raises(ValueError, match="same length"):
-        threshold_explorer(images, mask[:1], probs)
+        threshold_explorer(images, probs, mask[:1])

@@ -5,7 +5,8 @@
 (10, 1, 480, 480) forward pass takes milliseconds and no memory.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 from torch.func import functional_call

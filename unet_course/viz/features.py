@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .diagram import _figure
+from .style import finish, new_figure
 
 
 def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None, dpi=72):
@@ -23,12 +23,10 @@ def show_feature_maps(maps, max_maps=16, ncols=8, title=None, image=None, dpi=72
     panels = [("input", np.asarray(image, dtype=float), "gray")] if image is not None else []
     panels += [(f"channel {c}", m, "viridis") for c, m in enumerate(maps[:max_maps])]
     nrows = -(-len(panels) // ncols)
-    fig = _figure(figsize=(1.3 * ncols, 1.45 * nrows + (0.4 if title else 0)), layout="constrained", dpi=dpi)
+    fig = new_figure((1.3 * ncols, 1.45 * nrows + (0.4 if title else 0)), layout="constrained", dpi=dpi)
     for ax in fig.subplots(nrows, ncols, squeeze=False).ravel():
         ax.axis("off")
     for ax, (name, values, cmap) in zip(fig.axes, panels):
         ax.imshow(values, cmap=cmap, interpolation="nearest")
         ax.set_title(name, fontsize=8)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
+    return finish(fig, title)

@@ -9,20 +9,18 @@ appends cells at the end of the canvas, then ``padding`` cells are cropped from 
 
 ``conv_transpose_scatter`` / ``conv_transpose_scatter_2d`` compute the picture's numbers
 (and match ``F.conv_transpose1d`` / ``F.conv_transpose2d``); the ``draw_...`` functions
-return a ``matplotlib.figure.Figure`` already released by pyplot (``plt.close``), so nothing is left
-open and a notebook shows it once, when it is the cell's last expression.
+return a figure made and finished with ``viz.style``.
 """
 
 import textwrap
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ..arithmetic import conv_transpose_output_size, explain_conv_transpose
+from ..arithmetic import conv_transpose_formula, conv_transpose_output_size, explain_conv_transpose
+from .style import CYCLE, PALETTE, finish, new_figure
 
-OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442"]
-CROPPED, GRID = "#BBBBBB", "#333333"
+CROPPED, GRID = "#BBBBBB", "#333333"  # light and dark grey: cropped cells, cell borders
 
 
 def _values(values, shape, default):
@@ -41,7 +39,7 @@ def conv_transpose_scatter(size, kernel_size, stride=1, padding=0, output_paddin
     out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding, dilation)
     x = _values(x, (size,), np.arange(1.0, size + 1))
     weight = _values(weight, (kernel_size,), np.ones(kernel_size))
-    full = (size - 1) * stride + dilation * (kernel_size - 1) + 1
+    full = conv_transpose_formula(size, kernel_size, stride, 0, 0, dilation)  # the canvas before cropping
     contributions = np.full((size, full + output_padding), np.nan)  # nan: this input does not reach there
     for i in range(size):
         contributions[i, i * stride + dilation * np.arange(kernel_size)] = x[i] * weight
@@ -65,7 +63,7 @@ def conv_transpose_scatter_2d(
     out = conv_transpose_output_size(size, kernel_size, stride, padding, output_padding, dilation)
     x = _values(x, (size, size), np.arange(1.0, size * size + 1).reshape(size, size))
     weight = _values(weight, (kernel_size, kernel_size), np.ones((kernel_size, kernel_size)))
-    full = (size - 1) * stride + dilation * (kernel_size - 1) + 1
+    full = conv_transpose_formula(size, kernel_size, stride, 0, 0, dilation)  # the canvas before cropping
     canvas = np.zeros((full + output_padding,) * 2)
     taps = dilation * np.arange(kernel_size)
     footprints = {}
@@ -94,13 +92,6 @@ def _cell(ax, col, row, text, color, alpha=1.0, hatch=None, dashed=False):
     ax.text(col + 0.5, -row - 0.5, text, ha="center", va="center", fontsize=8)
 
 
-def _figure(figsize):
-    """A new figure, released by pyplot at once (the inline backend still shows a returned figure)."""
-    fig = plt.figure(figsize=figsize)
-    plt.close(fig)
-    return fig
-
-
 def _number(value):
     return f"{value:g}"
 
@@ -109,10 +100,10 @@ def _draw_1d(ax, data, settings):
     size, stride = len(data["x"]), settings["stride"]
     width = data["contributions"].shape[1]
     for i, value in enumerate(data["x"]):  # the input, laid out at its stride positions
-        _cell(ax, i * stride, 0, _number(value), OKABE_ITO[i % len(OKABE_ITO)])
+        _cell(ax, i * stride, 0, _number(value), CYCLE[i % len(CYCLE)])
     for i, row in enumerate(data["contributions"]):
         for col in np.flatnonzero(~np.isnan(row)):
-            _cell(ax, col, i + 1, _number(row[col]), OKABE_ITO[i % len(OKABE_ITO)], alpha=0.55)
+            _cell(ax, col, i + 1, _number(row[col]), CYCLE[i % len(CYCLE)], alpha=0.55)
     start, out, full = data["start"], data["out"], data["full"]
     for col, value in enumerate(data["canvas"]):
         kept = start <= col < start + out
@@ -161,15 +152,14 @@ def draw_conv_transpose(
     settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter(**settings, x=x, weight=weight)
     width = data["contributions"].shape[1]
-    fig = _figure((max(6.5, 1.2 + 0.42 * width), 1.0 + 0.32 * (size + 3) + (0.9 if formula else 0)))
+    fig = new_figure((max(6.5, 1.2 + 0.42 * width), 1.0 + 0.32 * (size + 3) + (0.9 if formula else 0)))
     ax = fig.add_subplot()
     _draw_1d(ax, data, settings)
     ax.set_title(_title(settings, data["out"]), fontsize=9)
     if formula:
         text = explain_conv_transpose(**settings).replace("dilation * (kernel_size - 1)", "d * (k - 1)")
         fig.text(0.01, 0.01, text, family="monospace", fontsize=7, va="bottom")
-    fig.tight_layout(rect=(0, 0.22 if formula else 0, 1, 1))
-    return fig
+    return finish(fig, rect=(0, 0.22 if formula else 0, 1, 1))
 
 
 def draw_conv_transpose_gallery(settings_list, size=3):
@@ -186,19 +176,18 @@ def draw_conv_transpose_gallery(settings_list, size=3):
             rows.append((settings, None, str(error)))
     heights = [len(data["x"]) + 3 if data else 2 for _, data, _ in rows]
     width = max([data["contributions"].shape[1] for _, data, _ in rows if data] + [8])
-    fig = _figure((max(6.5, 1.2 + 0.42 * width), 0.9 * len(rows) + 0.32 * sum(heights)))
+    fig = new_figure((max(6.5, 1.2 + 0.42 * width), 0.9 * len(rows) + 0.32 * sum(heights)))
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     for ax, (settings, data, error) in zip(axes, rows):
         if data is None:
             ax.axis("off")
             ax.set_title(_title(settings, "refused"), fontsize=9)
-            ax.text(0.0, 0.5, _wrap(error, 80), fontsize=8, va="center", color=OKABE_ITO[5])
+            ax.text(0.0, 0.5, _wrap(error, 80), fontsize=8, va="center", color=PALETTE["vermillion"])
             continue
         _draw_1d(ax, data, settings)
         ax.set_xlim(-0.2, width + 0.2)
         ax.set_title(_title(settings, data["out"]), fontsize=9)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def _wrap(text, width):
@@ -213,15 +202,15 @@ def draw_conv_transpose_2d(size, kernel_size, stride=1, padding=0, output_paddin
     settings = conv_transpose_settings(size, kernel_size, stride, padding, output_padding, dilation)
     data = conv_transpose_scatter_2d(**settings, x=x, weight=weight)
     canvas, n = data["canvas"], len(data["canvas"])
-    fig = _figure((3.0 + 0.45 * n, 0.9 + 0.45 * n))
+    fig = new_figure((3.0 + 0.45 * n, 0.9 + 0.45 * n))
     ax_in, ax_out = fig.subplots(1, 2, gridspec_kw={"width_ratios": [max(size, 2), n]})
     for (i, j), value in np.ndenumerate(data["x"]):
-        _cell(ax_in, j, i, _number(value), OKABE_ITO[(i * size + j) % len(OKABE_ITO)])
+        _cell(ax_in, j, i, _number(value), CYCLE[(i * size + j) % len(CYCLE)])
     for (i, j), value in np.ndenumerate(canvas):
         kept = padding <= i < padding + data["out"] and padding <= j < padding + data["out"]
         _cell(ax_out, j, i, _number(value), "white" if kept else CROPPED, hatch=None if kept else "//")
     for index, (rows, cols) in enumerate(data["footprints"].values()):
-        color, inset = OKABE_ITO[index % len(OKABE_ITO)], 0.08 + 0.06 * (index % 3)
+        color, inset = CYCLE[index % len(CYCLE)], 0.08 + 0.06 * (index % 3)
         for r in rows:
             for c in cols:
                 ax_out.add_patch(
@@ -236,6 +225,4 @@ def draw_conv_transpose_2d(size, kernel_size, stride=1, padding=0, output_paddin
         ax.set_ylim(-extent - 0.1, 0.1)
         ax.set_aspect("equal")
         ax.axis("off")
-    fig.suptitle(_title(settings, data["out"]), fontsize=9)
-    fig.tight_layout()
-    return fig
+    return finish(fig, _title(settings, data["out"]), title_size=9)

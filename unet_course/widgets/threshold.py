@@ -6,7 +6,7 @@ import torch
 from IPython.display import display
 
 from ..metrics import hard_dice
-from ..viz.training import plot_threshold
+from ..viz.evaluation import plot_threshold
 
 
 def _as_tensor(array, name):
@@ -42,14 +42,14 @@ def threshold_state(probs, mask, threshold, num_thresholds=21):
     }
 
 
-def threshold_explorer(images, mask, probs, threshold=0.5):
-    """A threshold slider and an image picker over a batch of (image, mask, probabilities).
+def threshold_explorer(images, probs, mask, threshold=0.5):
+    """A threshold slider and an image picker over a batch of (image, probabilities, mask).
 
     Under them a ``Label`` (CSS class ``unet-course-threshold-label``) reads
     ``"Dice 0.963: 12 false-positive and 30 false-negative pixels"`` and the picture follows.
     """
-    if not len(images) == len(mask) == len(probs):
-        raise ValueError(f"images, mask and probs must have the same length: {len(images)}, {len(mask)}, {len(probs)}.")
+    if not len(images) == len(probs) == len(mask):
+        raise ValueError(f"images, probs and mask must have the same length: {len(images)}, {len(probs)}, {len(mask)}.")
     slider = widgets.FloatSlider(value=threshold, min=0.0, max=1.0, step=0.05, description="threshold")
     picker = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image")
     label, output = widgets.Label(), widgets.Output()
@@ -64,7 +64,7 @@ def threshold_explorer(images, mask, probs, threshold=0.5):
         )
         with output:
             output.clear_output(wait=True)
-            display(plot_threshold(images[i], mask[i], probs[i], t, state["thresholds"], state["dice_curve"]))
+            display(plot_threshold(images[i], probs[i], mask[i], t, state["thresholds"], state["dice_curve"]))
 
     slider.observe(redraw, names="value")
     picker.observe(redraw, names="value")

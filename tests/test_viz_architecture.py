@@ -6,15 +6,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from unet_course import UNet, trace_shapes
-from unet_course.viz.diagram import (
-    COLORS,
-    draw_unet,
-    draw_unets,
-    plot_breakdown,
-    plot_encoder,
-    plot_image_vs_pixel_labels,
-    unet_stages,
-)
+from unet_course.viz.architecture import ROLE_COLOURS, draw_unet, draw_unets, plot_breakdown, plot_encoder, unet_stages
+from unet_course.viz.data import plot_image_vs_pixel_labels
 from unet_course.viz.features import show_feature_maps
 
 
@@ -75,7 +68,7 @@ def test_box_heights_follow_the_resolution_and_skips_say_crop_for_the_paper():
     assert texts(fig).count("crop + concatenate") == 4
     assert "2\u00d7388\u00d7388" in texts(fig)
     assert boxes[1].get_facecolor()[:3] == pytest.approx(
-        tuple(int(COLORS["in_conv"][i : i + 2], 16) / 255 for i in (1, 3, 5))
+        tuple(int(ROLE_COLOURS["in_conv"][i : i + 2], 16) / 255 for i in (1, 3, 5))
     )
 
 

@@ -1,23 +1,21 @@
-"""The U drawn from a real shape trace, the encoder's sizes and channels, and where the cost lives.
-
-Every function takes what it draws as arguments and returns a ``matplotlib.figure.Figure``
-released by pyplot at once, so nothing is left open and a notebook shows it once.
+"""The network's architecture: the U drawn from a real shape trace, the encoder's sizes and
+channels, and where the parameters and the arithmetic live (notebooks 00, 02 and 05).
 """
 
 from math import log2
 
-import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-# Okabe-Ito: distinguishable with every common colour-vision deficiency
-COLORS = {
-    "input": "#999999",
-    "in_conv": "#0072B2",
-    "down": "#D55E00",
-    "up": "#009E73",
-    "out_conv": "#CC79A7",
-    "skip": "#E69F00",
+from .style import PALETTE, finish, new_figure
+
+ROLE_COLOURS = {  # one palette colour per kind of stage
+    "input": PALETTE["grey"],
+    "in_conv": PALETTE["blue"],
+    "down": PALETTE["vermillion"],
+    "up": PALETTE["green"],
+    "out_conv": PALETTE["purple"],
+    "skip": PALETTE["orange"],
 }
 ARROW_LABELS = {
     "in_conv": "two 3x3 convolutions (DoubleConv)",
@@ -25,13 +23,6 @@ ARROW_LABELS = {
     "up": "up-sample x2, concatenate the skip, DoubleConv",
     "out_conv": "conv 1x1",
 }
-
-
-def _figure(**options):
-    """A new figure, already released by pyplot: nothing stays open, and a notebook shows it once when returned."""
-    fig = plt.figure(**options)
-    plt.close(fig)
-    return fig
 
 
 def unet_stages(trace):
@@ -68,7 +59,7 @@ def draw_unet(trace, title=None, ax=None, reference_size=None):
     stages = unet_stages(trace)
     depth = max(level for _, _, level, _ in stages)
     if ax is None:
-        fig = _figure(figsize=(12, 5.2), layout="constrained")
+        fig = new_figure((12, 5.2), layout="constrained")
         ax = fig.add_subplot()
     reference_size = reference_size or stages[0][3][1]
     boxes, column_step, level_step = {}, 2.0, 1.7
@@ -76,7 +67,7 @@ def draw_unet(trace, title=None, ax=None, reference_size=None):
         width = 0.3 + 0.11 * log2(shape[0]) if shape[0] > 0 else 0.3
         height = max(2.6 * shape[1] / reference_size, 0.08)
         x, y = column * column_step, -level * level_step
-        ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, color=COLORS[role], alpha=0.85))
+        ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, color=ROLE_COLOURS[role], alpha=0.85))
         ax.text(x, y + height / 2 + 0.08, name, ha="center", va="bottom", fontsize=8)
         ax.text(x, y - height / 2 - 0.08, _label(shape), ha="center", va="top", fontsize=8)
         boxes[name] = (x, y, width, height, role)
@@ -86,8 +77,8 @@ def draw_unet(trace, title=None, ax=None, reference_size=None):
     ax.set_xlim(-column_step * 0.6, (len(stages) - 0.4) * column_step)
     ax.set_ylim(-depth * level_step - 0.9, 2.1)
     ax.axis("off")
-    handles = [Line2D([], [], color=COLORS[r], lw=2, label=text) for r, text in ARROW_LABELS.items()]
-    handles.append(Line2D([], [], color=COLORS["skip"], lw=2, ls="--", label="skip connection"))
+    handles = [Line2D([], [], color=ROLE_COLOURS[r], lw=2, label=text) for r, text in ARROW_LABELS.items()]
+    handles.append(Line2D([], [], color=ROLE_COLOURS["skip"], lw=2, ls="--", label="skip connection"))
     ax.legend(handles=handles, loc="lower right", fontsize=8, frameon=False)
     ax.set_title(title or f"U-Net traced at input {_label(trace[0].input_shapes[0])}", fontsize=10)
     return ax.figure
@@ -101,7 +92,7 @@ def _stage_arrows(ax, stages, boxes):
     for (before, *_), (after, role, *_) in zip(stages, stages[1:]):
         x0, y0, w0, _, _ = boxes[before]
         x1, y1, w1, _, _ = boxes[after]
-        _arrow(ax, (x0 + w0 / 2, y0), (x1 - w1 / 2, y1), COLORS[role])
+        _arrow(ax, (x0 + w0 / 2, y0), (x1 - w1 / 2, y1), ROLE_COLOURS[role])
 
 
 def _skip_arrows(ax, stages, boxes, depth, text):
@@ -110,17 +101,17 @@ def _skip_arrows(ax, stages, boxes, depth, text):
         x0, y0, w0, h0, _ = boxes[name]
         x1, _, w1, _, _ = boxes[f"up{depth - level}"]
         y = y0 + (h0 / 2 + 0.5 if level == 0 else 0)  # level 0: above the stage arrows
-        _arrow(ax, (x0 + w0 / 2, y), (x1 - w1 / 2, y), COLORS["skip"], "--")
+        _arrow(ax, (x0 + w0 / 2, y), (x1 - w1 / 2, y), ROLE_COLOURS["skip"], "--")
         ax.text((x0 + x1) / 2, y + 0.05, text, ha="center", va="bottom", fontsize=7, color="#555555")
 
 
 def draw_unets(traces, titles):
     """Several traced U-Nets one above the other, on the same scale (e.g. the text's and the paper's)."""
     reference_size = max(trace[0].input_shapes[0][2] for trace in traces)
-    fig = _figure(figsize=(12, 5.2 * len(traces)), layout="constrained")
+    fig = new_figure((12, 5.2 * len(traces)), layout="constrained")
     for ax, trace, title in zip(fig.subplots(len(traces), 1, squeeze=False)[:, 0], traces, titles):
         draw_unet(trace, title, ax, reference_size)
-    return fig
+    return finish(fig)
 
 
 def plot_encoder(trace):
@@ -128,11 +119,11 @@ def plot_encoder(trace):
     stages = [s for s in unet_stages(trace) if s[1] in ("in_conv", "down")]
     names = [name for name, *_ in stages]
     sizes, channels = [s[3][1] for s in stages], [s[3][0] for s in stages]
-    fig = _figure(figsize=(10, 3.4), layout="constrained")
+    fig = new_figure((10, 3.4), layout="constrained")
     left, right = fig.subplots(1, 2)
     for ax, values, what, color in [
-        (left, sizes, "height = width (pixels)", COLORS["down"]),
-        (right, channels, "channels", COLORS["in_conv"]),
+        (left, sizes, "height = width (pixels)", ROLE_COLOURS["down"]),
+        (right, channels, "channels", ROLE_COLOURS["in_conv"]),
     ]:
         bars = ax.bar(names, values, color=color)
         ax.bar_label(bars, labels=[str(v) for v in values], fontsize=8)
@@ -141,15 +132,15 @@ def plot_encoder(trace):
         ax.set_ylim(min(values) / 2, max(values) * 2)
     left.set_title("each max-pool halves the size")
     right.set_title("each Down doubles the channels")
-    return fig
+    return finish(fig)
 
 
 def plot_breakdown(params, multiply_adds=None, title=None):
     """Horizontal bars per block: parameters (and multiply-adds, if given), with their shares."""
-    panels = [("parameters", params, 1e6, "M", COLORS["in_conv"])]
+    panels = [("parameters", params, 1e6, "M", ROLE_COLOURS["in_conv"])]
     if multiply_adds is not None:
-        panels.append(("multiply-adds", multiply_adds, 1e9, "G", COLORS["up"]))
-    fig = _figure(figsize=(5.5 * len(panels), 0.35 * len(params) + 1.2), layout="constrained")
+        panels.append(("multiply-adds", multiply_adds, 1e9, "G", ROLE_COLOURS["up"]))
+    fig = new_figure((5.5 * len(panels), 0.35 * len(params) + 1.2), layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (what, values, scale, unit, color) in zip(axes, panels):
         names, numbers = list(values)[::-1], list(values.values())[::-1]
@@ -158,21 +149,4 @@ def plot_breakdown(params, multiply_adds=None, title=None):
         ax.bar_label(bars, labels=[f"{n / scale:.3g} {unit} ({100 * n / total:.1f}%)" for n in numbers], fontsize=8)
         ax.set_xlim(0, max(numbers) / scale * 1.45)
         ax.set_xlabel(f"{what} ({unit}); total {total / scale:.2f} {unit}")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return fig
-
-
-def plot_image_vs_pixel_labels(image, mask, image_label):
-    """An image with the one label a classifier gives, beside the label per pixel a U-Net gives."""
-    fig = _figure(figsize=(8, 4), layout="constrained")
-    left, right = fig.subplots(1, 2)
-    left.imshow(image, cmap="gray")
-    left.set_title(f"image classification: one label\n{image_label!r}", fontsize=10)
-    right.imshow(mask, cmap="gray", vmin=0, vmax=1)
-    height, width = mask.shape[-2:]
-    right.set_title(f"segmentation: one label per pixel\n{height} x {width} = {height * width:,} labels", fontsize=10)
-    for ax in (left, right):
-        ax.set_xticks([])
-        ax.set_yticks([])
-    return fig
+    return finish(fig, title)
