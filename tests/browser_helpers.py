@@ -1,6 +1,6 @@
 """A JupyterLab server on 127.0.0.1 for tests, isolated from the user's Jupyter settings.
 
-``lab_server(python, root_dir, workdir)`` starts ``python -m jupyter lab`` on a free port with a
+``lab_server(python, root_dir, workdir)`` starts ``python -m jupyter lab`` on a port the OS picks with a
 random token, its own config, data, runtime, settings and workspaces folders under ``workdir``,
 waits until it answers, and stops its whole process group (kernels included) on exit.
 ``page_config(url, token)`` reads the configuration the Lab page hands to the browser.
@@ -13,14 +13,16 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+try:  # the browser test needs Playwright; the Binder test uses lab_server only
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # test_browser.py skips (or fails, in CI) with the reason
+    PlaywrightTimeout = None
 
 QUIET_LAB_PAGE_CONFIG = {  # what binder/postBuild writes too: no news pop-up, no build prompt
     "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
@@ -29,10 +31,17 @@ QUIET_LAB_PAGE_CONFIG = {  # what binder/postBuild writes too: no news pop-up, n
 }
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def server_port(runtime_dir, process):
+    """The port a Jupyter server started with ``--ServerApp.port=0`` was given by the OS, or None yet.
+
+    The server binds port 0 itself and writes the port it got into ``jpserver-<pid>.json``
+    in its runtime folder: no port is chosen first and released, so none can be taken meanwhile.
+    """
+    info = Path(runtime_dir, f"jpserver-{process.pid}.json")
+    try:
+        return json.loads(info.read_text())["port"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):  # not written yet, or half written
+        return None
 
 
 def get(url, timeout=10):
@@ -81,7 +90,7 @@ def lab_server(python, root_dir, workdir, env=None, settings=None, startup_timeo
     """Start JupyterLab from ``python``'s environment; yield (base_url, token); stop it and its kernels."""
     workdir = Path(workdir)
     env = isolated_jupyter_env(workdir, env)
-    port, token = free_port(), secrets.token_hex(16)
+    token = secrets.token_hex(16)
     user_settings = workdir / "lab-user-settings"
     for plugin, values in (settings or {}).items():  # e.g. {"@jupyterlab/notebook-extension/tracker": {...}}
         path = user_settings / (plugin + ".jupyterlab-settings")
@@ -94,7 +103,7 @@ def lab_server(python, root_dir, workdir, env=None, settings=None, startup_timeo
         "lab",
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
+        "--ServerApp.port=0",  # the OS picks a free port; server_port reads it back
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
@@ -108,14 +117,16 @@ def lab_server(python, root_dir, workdir, env=None, settings=None, startup_timeo
         process = subprocess.Popen(
             command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    url = f"http://127.0.0.1:{port}"
+    url = None
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"JupyterLab exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            port = server_port(env["JUPYTER_RUNTIME_DIR"], process)
+            url = f"http://127.0.0.1:{port}" if port else None
             try:
-                if get(f"{url}/api/status?token={token}", timeout=2)[0] == 200:
+                if url and get(f"{url}/api/status?token={token}", timeout=2)[0] == 200:
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass

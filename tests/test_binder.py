@@ -82,12 +82,26 @@ def test_runtime_and_post_build_have_the_form_repo2docker_reads():
     assert not local, f"{local}: repo2docker installs this file before it copies the repository in"
 
 
-def runtime_python():
+def runtime_python(require):
     version = (BINDER / "runtime.txt").read_text().strip().removeprefix("python-")
     python = shutil.which(f"python{version}")
-    if python is None:
-        pytest.fail(f"binder/runtime.txt asks for Python {version}: install python{version} to run this test")
+    require(
+        python is not None,
+        f"python{version} is not on the PATH (binder/runtime.txt asks for Python {version})",
+        f"install python{version} (e.g. `sudo apt-get install python{version}-venv`)",
+    )
     return python, version
+
+
+def package_index_answers(python, tmp_path):
+    """True if pip in ``python`` can fetch a pinned package of binder/requirements.txt (False when offline)."""
+    name = next(n for n in requirements(BINDER / "requirements.txt") if n != "torch")
+    pin = requirements(BINDER / "requirements.txt")[name]
+    probe = [python, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", tmp_path / "probe", str(pin)]
+    try:
+        return subprocess.run([str(c) for c in probe], capture_output=True, timeout=120).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def run(command, **kwargs):
@@ -108,10 +122,15 @@ def copy_repository(destination):
 
 
 @pytest.mark.slow
-def test_repo2docker_reads_the_binder_configuration(tmp_path):
-    python, version = runtime_python()
+def test_repo2docker_reads_the_binder_configuration(tmp_path, require):
+    python, version = runtime_python(require)
     tools = tmp_path / "repo2docker-venv"
     run([python, "-m", "venv", tools])
+    require(
+        package_index_answers(tools / "bin/python", tmp_path),
+        "pip cannot fetch packages (offline, or no package index configured) to install repo2docker",
+        "run this test with a network connection or a local package index (pip's index-url / find-links)",
+    )
     run([tools / "bin/python", "-m", "pip", "install", "--quiet", REPO2DOCKER])
     repo = copy_repository(tmp_path / "repo")
     result = run(
@@ -152,9 +171,9 @@ json.dump({{"probe": probe, "errors": len(errors), "seconds": time.perf_counter(
 
 
 @pytest.mark.slow
-def test_binder_environment_builds_and_runs_every_notebook(tmp_path):
+def test_binder_environment_builds_and_runs_every_notebook(tmp_path, require):
     timings = {}
-    python, version = runtime_python()
+    python, version = runtime_python(require)
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert notebooks, "no notebooks/NN_*.ipynb to run in the Binder environment"
     env = isolated_jupyter_env(tmp_path)
@@ -173,6 +192,11 @@ def test_binder_environment_builds_and_runs_every_notebook(tmp_path):
         return result
 
     step("venv", [python, "-m", "venv", venv])
+    require(
+        package_index_answers(bin_dir / "python", tmp_path),
+        "pip cannot fetch binder/requirements.txt's packages (offline, or no package index configured)",
+        "run this test with a network connection or a local package index (pip's index-url / find-links)",
+    )
     # --no-compile: .pyc files are written on first import instead (see above), a quicker install
     pip = [bin_dir / "python", "-m", "pip", "install", "--quiet", "--no-compile"]
     step("torch (local wheel)", [*pip, "torch==2.13.0"])

@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from browser_helpers import (
+    PlaywrightTimeout,  # None without Playwright: the browser fixture says so
     isolated_jupyter_env,
     lab_server,
     problems,
@@ -32,7 +33,6 @@ from browser_helpers import (
     shut_down_kernels,
     write_quiet_lab_config,
 )
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
 # $UNET_COURSE_CHROMIUM if set (e.g. Chrome on a Mac), else Debian's Chromium, else one on the PATH
@@ -54,8 +54,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """JupyterLab from this environment, serving a copy of notebooks/ and the checker's broken notebooks."""
+def lab(tmp_path_factory, browser):
+    """JupyterLab from this environment, serving a copy of notebooks/ and the checker's broken notebooks.
+
+    Asks for ``browser`` first, so that without one the test skips before a server starts.
+    """
     work = tmp_path_factory.mktemp("lab")
     root = work / "root"
     ignore = shutil.ignore_patterns("student", ".ipynb_*", "checkpoints")  # as in a fresh clone
@@ -69,13 +72,18 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: the browser test needs Chromium or Chrome. Install it with "
-            "`sudo apt-get update && sudo apt-get install -y chromium` (.ci/run does this), or point "
-            "UNET_COURSE_CHROMIUM at a Chrome/Chromium executable, or deselect this test with `-m 'not browser'`."
-        )
+def browser(require):
+    require(
+        PlaywrightTimeout is not None,
+        "Playwright is not installed (the browser test drives Chromium with it)",
+        "install the pinned requirements: pip install -r requirements.txt",
+    )
+    require(
+        CHROMIUM.exists(),
+        f"Chromium not found at {CHROMIUM} (the browser test needs Chromium or Chrome)",
+        "install it with `sudo apt-get update && sudo apt-get install -y chromium` (.ci/run does this), "
+        "or point UNET_COURSE_CHROMIUM at a Chrome/Chromium executable",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
