@@ -9,6 +9,7 @@ so CI can never skip it silently.
 import contextlib
 import functools
 import os
+import socket
 import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -67,3 +68,13 @@ def http_directory(tmp_path):
     folder.mkdir()
     with serve_directory(folder) as url:
         yield folder, url
+
+
+@pytest.fixture
+def refused_url():
+    """A 127.0.0.1 URL where nobody answers: its port stays bound (never listening) for the whole test,
+    so no other process can take it meanwhile and a connection is refused every time.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}/"
