@@ -23,7 +23,8 @@ def load_pair(image_path, mask_path, options):
     """(image (C, H, W) float32 in [0, 1], target) of one pair; options as ``ImageMaskPairs`` keeps them."""
     planes, _ = read_planes(image_path, "image")
     check_finite(planes, image_path)
-    planes = select_channels(planes, image_path, options["in_channels"], options["color"])
+    image = normalize(planes, options["normalize"], image_path)  # the file's own dtype decides, before any mean
+    image = select_channels(image, image_path, options["in_channels"], options["color"])
     mask_planes, alpha = read_planes(mask_path, "mask")
     if planes.shape[-2:] != mask_planes.shape[-2:]:
         (h, w), (mh, mw) = planes.shape[-2:], mask_planes.shape[-2:]
@@ -34,7 +35,7 @@ def load_pair(image_path, mask_path, options):
     target = make_target(
         mask_planes, alpha, mask_path, options["mask_mode"], options["num_classes"], options["max_foreground"]
     )
-    return normalize(planes, options["normalize"], image_path), target
+    return image, target
 
 
 class ImageMaskPairs(Dataset):
