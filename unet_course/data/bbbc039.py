@@ -166,7 +166,7 @@ class BBBC039(ImageMaskPairs):
 
 
 def official_splits(root=None):
-    """{"train", "val", "test": [(image, mask)]} of the official split of a downloaded BBBC039 (for ``pair_loaders``)."""
+    """{"train", "val", "test": [(image, mask)]} of the official split of BBBC039 (for ``pair_loaders``)."""
     folder = Path(root if root is not None else default_root()) / "BBBC039"
     if not (folder / "metadata").is_dir():
         raise DataError(f"BBBC039 is not in {folder}: run BBBC039(download=True) once. {manual_steps(folder)}")

@@ -62,7 +62,7 @@ class EpochSampler(Sampler):
         if (state["seed"], state["num_draws"]) != (self.seed, self.num_draws):
             raise ValueError(
                 f"this sampler has seed={self.seed}, num_draws={self.num_draws} but the state has "
-                f"seed={state['seed']}, num_draws={state['num_draws']}: build the loaders with the checkpoint's settings."
+                f"seed={state['seed']}, num_draws={state['num_draws']}: use the checkpoint's settings."
             )
         self.epoch = int(state["epoch"])
 
