@@ -172,3 +172,6 @@ def test_masks_beside_images_with_a_suffix(tmp_path):
     save(tmp_path / "a_mask.png", LABELS)
     data = ImageMaskFolder(tmp_path, tmp_path, mask_suffix="_mask")
     assert len(data) == 1 and torch.equal(data[0][1], BINARY) and data.sizes == [(8, 10)]
+    cached = ImageMaskFolder(tmp_path, tmp_path, mask_suffix="_mask", cache=True)
+    cached[0][1].zero_()  # an item changed in place leaves the cache as it was
+    assert torch.equal(cached[0][1], BINARY) and torch.equal(cached[0][0], data[0][0])

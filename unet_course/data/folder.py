@@ -72,7 +72,9 @@ class ImageMaskPairs(Dataset):
         return len(self.pairs)
 
     def __getitem__(self, i):
-        image, mask = self.cache[i] if self.cache else load_pair(*self.pairs[i], self.options)
+        if self.cache:  # copies: changing an item in place must not change the cache
+            return tuple(torch.from_numpy(array.copy()) for array in self.cache[i])
+        image, mask = load_pair(*self.pairs[i], self.options)
         return torch.from_numpy(image), torch.from_numpy(mask)
 
     def same_size(self):

@@ -105,7 +105,9 @@ def pair_loaders(pairs, crop=128, num_draws=256, batch_size=8, seed=0, **options
     at a time (test is None with test_fraction=0). The defaults suit real nuclei on a CPU (crop 128, 256 draws).
     Other options: val_fraction, test_fraction (0.15 each), eval_batch_size, num_workers,
     persistent_workers, and those of ``ImageMaskPairs`` (normalize, in_channels, color, mask_mode,
-    num_classes, max_foreground, cache).
+    num_classes, max_foreground). ``cache=True`` (default here) keeps the decoded images in memory,
+    8 bytes a pixel (an epoch of 256 crops from 520 x 696 files: 0.4 s instead of 9 s on one CPU
+    thread); ``cache=False`` reads the file at every draw, for sets too big for memory.
     """
     fractions = options.pop("val_fraction", 0.15), options.pop("test_fraction", 0.15)
     eval_batch_size = options.pop("eval_batch_size", 1)
@@ -113,6 +115,7 @@ def pair_loaders(pairs, crop=128, num_draws=256, batch_size=8, seed=0, **options
     workers = dict(num_workers=options.pop("num_workers", 0))
     if workers["num_workers"]:
         workers["persistent_workers"] = options.pop("persistent_workers", False)
+    options.setdefault("cache", True)
     splits = pairs if isinstance(pairs, dict) else split_pairs(pairs, *fractions, seed=seed)
     sets = {name: ImageMaskPairs(splits[name], **options) if splits.get(name) else None for name in SPLITS}
     for name in ("train", "val"):
