@@ -14,7 +14,7 @@ import tifffile
 import torch
 from PIL import Image
 
-from unet_course.data import BBBC039, DataError, DownloadError, default_root, fetch_bbbc039
+from unet_course.data import BBBC039, DataError, DownloadError, default_root, fetch_bbbc039, official_splits
 from unet_course.data.bbbc039 import CHECKSUMS
 
 SPLIT = {"training.txt": ["a", "b"], "validation.txt": ["c"], "test.txt": ["d"]}
@@ -38,12 +38,13 @@ def encoded(array, fmt):
 
 
 def make_archives():
-    """Small archives laid out as the real ones: 16-bit TIFF images, RGB label PNGs, split lists."""
+    """Small archives laid out as the real ones: 16-bit TIFFs using 12 bits, RGBA label PNGs (labels in red)."""
     rng = np.random.default_rng(0)
     names = [name for names in SPLIT.values() for name in names]
-    labels = np.zeros((8, 12, 3), np.uint8)
-    labels[2:5, 2:5] = (1, 0, 0)
-    labels[5:7, 6:10] = (0, 2, 0)  # a second nucleus, labelled in another channel
+    labels = np.zeros((8, 12, 4), np.uint8)
+    labels[..., 3] = 255  # alpha 255 everywhere: counted as a label, every pixel would be a nucleus
+    labels[2:5, 2:5, 0] = 1
+    labels[5:7, 6:10, 0] = 2  # a second nucleus; G = B = 0
     images = {f"images/{n}.tif": encoded(rng.integers(0, 4096, (8, 12), dtype=np.uint16), "tif") for n in names}
     masks = {f"masks/{n}.png": encoded(labels, "png") for n in names}
     metadata = {f"metadata/{f}": "".join(f"{n}.png\n" for n in ns) for f, ns in SPLIT.items()}
@@ -91,6 +92,17 @@ def test_download_check_unpack_and_split(served, tmp_path):
     assert image.shape == mask.shape == (1, 8, 12) and image.dtype == torch.float32
     assert 0 <= image.min() and image.max() <= 1
     assert mask.sum() == 9 + 8 and set(mask.unique().tolist()) == {0.0, 1.0}
+    with Image.open(cache / "BBBC039" / "masks" / "a.png") as png:
+        assert png.mode == "RGBA"  # the fixture has the real format
+    raw = tifffile.imread(cache / "BBBC039" / "images" / "a.tif")
+    assert raw.dtype == np.uint16 and raw.max() < 4096
+    assert image.max() == 1 and image.min() == 0  # percentile scaling uses the 12 bits, not 1/16 of the range
+    with pytest.raises(DataError, match="a.tif is a 16-bit file whose values stay below 4096.*normalize=12"):
+        BBBC039("train", root=cache, normalize="dtype")
+    twelve = BBBC039("train", root=cache, normalize=12)[0][0]
+    assert torch.allclose(twelve[0], torch.from_numpy(raw / 4095).float())
+    splits = official_splits(cache)
+    assert [len(splits[s]) for s in ("train", "val", "test")] == [2, 1, 1] and splits["val"][0][1].name == "c.png"
     assert sorted(p.name for p in (cache / "BBBC039" / "images").iterdir()) == ["a.tif", "b.tif", "c.tif", "d.tif"]
     assert [p.name for p in (cache / "BBBC039").glob("*.part")] == []
 

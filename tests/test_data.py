@@ -95,11 +95,19 @@ def test_augment_jitters_brightness_within_0_1():
     assert not torch.equal(out, image) and 0 <= out.min() and out.max() <= 1
 
 
-def test_augmented_is_reproducible_and_varies_by_draw():
+def test_augmented_draws_are_a_function_of_seed_epoch_and_index():
     runs = [Augmented(SyntheticCells(2, 16), seed=5) for _ in range(2)]
-    first = [[run[0][0] for _ in range(4)] for run in runs]
-    assert all(torch.equal(a, b) for a, b in zip(*first))
-    assert any(not torch.equal(first[0][0], x) for x in first[0][1:])
+    assert all(torch.equal(runs[0][(e, 0)][0], runs[1][(e, 0)][0]) for e in range(3))  # a rerun repeats
+    assert torch.equal(runs[0][0][0], runs[0][0][0])  # no counter: the same key, the same draw
+    assert torch.equal(runs[0][0][0], runs[0][(0, 0)][0])  # a plain index is epoch 0
+    assert not torch.equal(runs[0][(0, 0)][0], runs[0][(1, 0)][0])  # another epoch, another draw
+    assert len(Augmented(SyntheticCells(2, 16), num_draws=7)) == 7
+    assert torch.equal(
+        Augmented(SyntheticCells(2, 16), brightness=0, contrast=0, rot90=False, flips=False)[(3, 5)][1],
+        SyntheticCells(2, 16)[1][1],
+    )  # index 5 of 2 items is item 1
+    with pytest.raises(TypeError, match="is not an index or \\(epoch, index\\)"):
+        runs[0]["a"]
 
 
 def write_pair(folder, name, image, mask, image_ext=".png"):
@@ -144,12 +152,16 @@ def test_folder_errors_name_the_file(tmp_path):
         ImageMaskFolder(tmp_path / "images", tmp_path / "masks", mask_suffix="_mask")
 
 
-def test_folder_refuses_mismatched_sizes_and_unreadable_files(tmp_path):
+def test_folder_refuses_mismatched_sizes_and_unreadable_files_when_built(tmp_path):
     write_pair(tmp_path, "a", np.zeros((4, 4), np.uint8), np.zeros((4, 5), np.uint8))
+    with pytest.raises(DataError, match=r"a.png is 4x4 but its mask .*a.png is 4x5"):
+        ImageMaskFolder(tmp_path / "images", tmp_path / "masks")
+    write_pair(tmp_path, "a", np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8))
     (tmp_path / "images" / "b.png").write_bytes(b"not a png")
     (tmp_path / "masks" / "b.png").write_bytes(b"not a png")
-    data = ImageMaskFolder(tmp_path / "images", tmp_path / "masks")
-    with pytest.raises(DataError, match=r"a.png is 4x4 but its mask .*a.png is 4x5"):
-        data[0]
     with pytest.raises(DataError, match=r"cannot read .*b.png: expected a PNG or TIFF"):
+        ImageMaskFolder(tmp_path / "images", tmp_path / "masks")
+    data = ImageMaskFolder(tmp_path / "images", tmp_path / "masks", check=False)  # errors come when read
+    assert data.sizes is None and data[0][0].shape == (1, 4, 4)
+    with pytest.raises(DataError, match=r"cannot read .*b.png"):
         data[1]

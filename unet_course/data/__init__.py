@@ -2,15 +2,21 @@
 
 - ``synthetic``: ``make_cells(size, seed)`` and ``SyntheticCells(num_images, size, seed)``
 - ``baseline``: ``threshold_baseline(pairs)``, the Dice of one global threshold (best, and Otsu's)
-- ``augment``: ``augment(image, mask, rng, ...)`` and ``Augmented(dataset, seed)``
-- ``folder``: ``ImageMaskFolder(images_dir, masks_dir)``, PNG/TIFF pairs, errors that name the file
+- ``read``, ``scale``, ``masks``: a file -> planes and alpha -> image in [0, 1], mask -> target
+- ``augment``, ``deform``: ``augment(image, mask, rng, ...)`` (crops, flips, turns, zoom, elastic) and
+  ``Augmented(dataset, seed, num_draws)``, keyed by (epoch, index)
+- ``folder``: ``ImageMaskFolder(images_dir, masks_dir)``, ``ImageMaskPairs(pairs)``, every file checked when built
+- ``loaders``: ``folder_loaders(images_dir, masks_dir)`` / ``pair_loaders(pairs)`` -> Loaders(train, val, test)
 - ``bbbc039``: ``BBBC039(split, root, download)``, downloaded once, checked and cached
 """
 
 from .augment import Augmented, augment
 from .baseline import otsu_threshold, threshold_baseline
-from .bbbc039 import BBBC039, DownloadError, default_root, fetch_bbbc039
-from .folder import DataError, ImageMaskFolder, ImageMaskPairs
+from .bbbc039 import BBBC039, DownloadError, default_root, fetch_bbbc039, official_splits
+from .folder import ImageMaskFolder, ImageMaskPairs, find_pairs
+from .loaders import EpochSampler, Loaders, folder_loaders, pair_loaders, split_pairs
+from .masks import instance_to_classes
+from .read import DataError
 from .synthetic import SyntheticCells, make_cells
 
 __all__ = [
@@ -22,9 +28,17 @@ __all__ = [
     "Augmented",
     "ImageMaskFolder",
     "ImageMaskPairs",
+    "find_pairs",
     "DataError",
+    "instance_to_classes",
+    "EpochSampler",
+    "Loaders",
+    "split_pairs",
+    "pair_loaders",
+    "folder_loaders",
     "BBBC039",
     "DownloadError",
     "fetch_bbbc039",
+    "official_splits",
     "default_root",
 ]

@@ -1,8 +1,16 @@
-"""Augmentations applied jointly to an image and its mask, seeded: flips, turns, crops, brightness, contrast."""
+"""Augmentations applied jointly to an image and its mask, seeded: crops, flips, turns, zoom, elastic, intensity.
+
+``augment`` draws everything from the generator it is given. ``Augmented`` makes that generator
+from a key: draw ``index`` of ``epoch`` uses ``np.random.default_rng((seed, epoch, index))``, so a
+draw is a pure function of (seed, epoch, index), whatever process reads it (DataLoader workers,
+persistent or not). ``EpochSampler`` (in ``loaders``) hands out those keys, one epoch after another.
+"""
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from .deform import deform
 
 
 def random_crop(image, mask, rng, size):
@@ -16,22 +24,32 @@ def random_crop(image, mask, rng, size):
     return image[window], mask[window]
 
 
-def augment(image, mask, rng, flips=True, rot90=True, brightness=0.1, contrast=0.1, crop=None):
-    """Random crop, flips and 90-degree turns (same for image and mask), then brightness/contrast (image only).
-
-    image, mask: tensors (C, H, W); rng: a ``np.random.Generator``. Turns by 90 or 270 degrees
-    are used only on square images, so that every item of a dataset keeps its shape.
-    Brightness adds b in [-brightness, brightness]; contrast scales about the mean by c in
-    [1 - contrast, 1 + contrast]; the image is clipped back to [0, 1].
-    """
-    if crop is not None:
-        image, mask = random_crop(image, mask, rng, crop)
+def flip_and_turn(image, mask, rng, flips=True, rot90=True):
+    """A random mirror and a turn by k x 90 degrees (only 0 or 180 on non-square images, to keep the shape)."""
     if flips and rng.random() < 0.5:
         image, mask = image.flip(-1), mask.flip(-1)
     if rot90:
         square = image.shape[-1] == image.shape[-2]
         k = int(rng.integers(0, 4)) if square else 2 * int(rng.integers(0, 2))
         image, mask = image.rot90(k, (-2, -1)), mask.rot90(k, (-2, -1))
+    return image, mask
+
+
+def augment(image, mask, rng, flips=True, rot90=True, brightness=0.1, contrast=0.1, crop=None, scale=0.0, elastic=0.0):
+    """Random crop, flips and 90-degree turns, zoom and elastic deformation (image and mask alike), then
+    brightness/contrast (image only).
+
+    image (C, H, W), mask (1, H, W) or (H, W); rng: a ``np.random.Generator``. ``scale`` zooms by s
+    in [1 - scale, 1 + scale]; ``elastic`` is the standard deviation, in pixels, of the displacement
+    of a 3 x 3 grid of control points (see ``deform``); both are off by default. Brightness adds b in
+    [-brightness, brightness]; contrast scales about the mean by c in [1 - contrast, 1 + contrast];
+    the image is clipped back to [0, 1]. The mask keeps its values (nearest sampling).
+    """
+    if crop is not None:
+        image, mask = random_crop(image, mask, rng, crop)
+    image, mask = flip_and_turn(image, mask, rng, flips, rot90)
+    if scale or elastic:
+        image, mask = deform(image, mask, rng, scale, elastic)
     if brightness or contrast:
         c = rng.uniform(1 - contrast, 1 + contrast)
         b = rng.uniform(-brightness, brightness)
@@ -40,23 +58,35 @@ def augment(image, mask, rng, flips=True, rot90=True, brightness=0.1, contrast=0
     return image.contiguous(), mask.contiguous()
 
 
-class Augmented(Dataset):
-    """A dataset seen through ``augment``: the k-th draw of item i uses the generator seeded by (seed, i, k).
+def as_key(key):
+    """(epoch, index) from a key (epoch, index) or a plain index (read as epoch 0)."""
+    if isinstance(key, (tuple, list)) and len(key) == 2:
+        return int(key[0]), int(key[1])
+    if isinstance(key, (int, np.integer, torch.Tensor)):
+        return 0, int(key)
+    raise TypeError(f"key {key!r} is not an index or (epoch, index): use EpochSampler to make keys.")
 
-    So every epoch sees new augmentations, and a run repeated from the start sees the same ones.
-    ``options`` go to ``augment`` (flips, rot90, brightness, contrast, crop).
+
+class Augmented(Dataset):
+    """A dataset seen through ``augment``: key (epoch, index) -> item index % len(dataset), augmented with the
+    generator seeded by (seed, epoch, index). A plain index i is the key (0, i).
+
+    ``num_draws`` sets the length (draws per epoch; default: one per item). It holds no counter,
+    so the same key gives the same draw in any process; a new epoch gives new draws.
+    ``options`` go to ``augment`` (flips, rot90, brightness, contrast, crop, scale, elastic).
     """
 
-    def __init__(self, dataset, seed=0, **options):
+    def __init__(self, dataset, seed=0, num_draws=None, **options):
+        if len(dataset) == 0:
+            raise ValueError("Augmented got an empty dataset: expected at least one (image, mask) item.")
         self.dataset, self.seed, self.options = dataset, seed, options
-        self.draws = np.zeros(len(dataset), dtype=np.int64)
+        self.num_draws = len(dataset) if num_draws is None else int(num_draws)
 
     def __len__(self):
-        return len(self.dataset)
+        return self.num_draws
 
-    def __getitem__(self, i):
-        i = int(i) % len(self)
-        rng = np.random.default_rng((self.seed, i, int(self.draws[i])))
-        self.draws[i] += 1
-        image, mask = self.dataset[i]
+    def __getitem__(self, key):
+        epoch, index = as_key(key)
+        rng = np.random.default_rng((self.seed, epoch, index))
+        image, mask = self.dataset[index % len(self.dataset)]
         return augment(torch.as_tensor(image), torch.as_tensor(mask), rng, **self.options)

@@ -125,7 +125,7 @@ def fetch_bbbc039(root=None, base_url=BASE_URL, checksums=None, progress=True):
     return folder
 
 
-def split_pairs(folder, split):
+def official_pairs(folder, split):
     """[(image, mask)] of one official split, from metadata/<split file>."""
     if split not in SPLITS:
         raise ValueError(f"split={split!r} is not a BBBC039 split: expected one of {tuple(SPLITS)}.")
@@ -142,6 +142,11 @@ def split_pairs(folder, split):
 class BBBC039(ImageMaskPairs):
     """One official split of BBBC039 ("train" 100, "val" 50, "test" 50 images); items as ``ImageMaskPairs``.
 
+    The masks are RGBA PNGs with the labels in red (G = B = 0, alpha 255): read as labels, alpha
+    ignored. The images are 16-bit TIFFs that use 12 bits: the default ``normalize="percentile"``
+    scales each one between its 1st and 99.8th percentile (``normalize=12`` divides all by 4095).
+    ``official_splits(root)`` gives the three lists of pairs for ``pair_loaders``.
+
     ``download=False`` only reads the cache and, if the data is not there, says how to get it.
     """
 
@@ -157,4 +162,12 @@ class BBBC039(ImageMaskPairs):
                 f"Pass download=True (needs internet). {manual_steps(folder, base_url)}"
             )
         self.folder, self.split = folder, split
-        super().__init__(split_pairs(folder, split), **options)
+        super().__init__(official_pairs(folder, split), **options)
+
+
+def official_splits(root=None):
+    """{"train", "val", "test": [(image, mask)]} of the official split of BBBC039 (for ``pair_loaders``)."""
+    folder = Path(root if root is not None else default_root()) / "BBBC039"
+    if not (folder / "metadata").is_dir():
+        raise DataError(f"BBBC039 is not in {folder}: run BBBC039(download=True) once. {manual_steps(folder)}")
+    return {split: official_pairs(folder, split) for split in SPLITS}

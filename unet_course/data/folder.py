@@ -1,104 +1,132 @@
-"""Real image/mask pairs from files: 8/16-bit grayscale PNG or TIFF, masks binary or instance labels."""
+"""Real image/mask pairs from files, every file checked when the dataset is built.
 
+A pair is read as: file -> planes and alpha (``read``) -> image planes scaled to [0, 1] (``scale``),
+mask -> target (``masks``). Building the dataset reads every pair once, so that unreadable files,
+mismatched sizes, NaN pixels, masks almost all foreground and class values out of range are refused
+before training starts, each naming the file and the fix.
+"""
+
+from collections import Counter
 from pathlib import Path
 
-import numpy as np
-import tifffile
 import torch
-from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .masks import check_mask_mode, make_target
+from .read import COLORS, DataError, check_finite, read_planes, select_channels
+from .scale import check_method, normalize
+
 EXTENSIONS = (".png", ".tif", ".tiff")
-NORMALIZE = ("percentile", "minmax", "dtype")
 
 
-class DataError(ValueError):
-    """A file of a dataset that cannot be used as it is: the message names the file and the fix."""
-
-
-def read_array(path):
-    """The pixels of a PNG or TIFF file as a numpy array, or a DataError naming the file."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            return np.asarray(tifffile.imread(path))
-        with Image.open(path) as file:
-            return np.asarray(file)
-    except (OSError, ValueError, UnidentifiedImageError, tifffile.TiffFileError) as error:
+def load_pair(image_path, mask_path, options):
+    """(image (C, H, W) float32 in [0, 1], target) of one pair; options as ``ImageMaskPairs`` keeps them."""
+    planes, _ = read_planes(image_path, "image")
+    check_finite(planes, image_path)
+    image = normalize(planes, options["normalize"], image_path)  # the file's own dtype decides, before any mean
+    image = select_channels(image, image_path, options["in_channels"], options["color"])
+    mask_planes, alpha = read_planes(mask_path, "mask")
+    if planes.shape[-2:] != mask_planes.shape[-2:]:
+        (h, w), (mh, mw) = planes.shape[-2:], mask_planes.shape[-2:]
         raise DataError(
-            f"cannot read {path}: expected a PNG or TIFF image ({type(error).__name__}: {error}). "
-            "Re-export the file as PNG or TIFF, or remove it and its mask."
-        ) from error
-
-
-def to_gray(array, path):
-    """(H, W) from (H, W) or (H, W, 3|4) (the mean of the colour channels), or a DataError."""
-    if array.ndim == 3 and array.shape[-1] in (3, 4):
-        return array[..., :3].astype(np.float32).mean(-1)
-    if array.ndim != 2:
-        raise DataError(f"{path} has shape {array.shape}: expected one grayscale plane (H, W). Save one channel.")
-    return array
-
-
-def normalize(image, method="percentile", low=1.0, high=99.8):
-    """float32 image in [0, 1]: by percentiles (robust to hot pixels), min-max, or the dtype's range."""
-    if method == "dtype":
-        scale = np.iinfo(image.dtype).max if np.issubdtype(image.dtype, np.integer) else 1.0
-        return np.clip(image.astype(np.float32) / scale, 0, 1)
-    image = image.astype(np.float32)
-    lo, hi = np.percentile(image, (low, high)) if method == "percentile" else (image.min(), image.max())
-    return np.clip((image - lo) / max(float(hi - lo), 1e-6), 0, 1).astype(np.float32)
-
-
-def load_pair(image_path, mask_path, method="percentile"):
-    """(image, mask) float32 (H, W): image normalised to [0, 1], mask 1 wherever the label is not 0."""
-    image = to_gray(read_array(image_path), image_path)
-    mask = read_array(mask_path)
-    mask = (mask.reshape(*mask.shape[:2], -1) != 0).any(-1) if mask.ndim == 3 else mask != 0
-    if image.shape != mask.shape:
-        raise DataError(
-            f"{image_path} is {image.shape[0]}x{image.shape[1]} but its mask {mask_path} is "
-            f"{mask.shape[0]}x{mask.shape[1]}: an image and its mask must have the same height and width. "
-            "Check that the mask belongs to this image."
+            f"{image_path} is {h}x{w} but its mask {mask_path} is {mh}x{mw}: an image and its mask must have "
+            "the same height and width. Check that the mask belongs to this image."
         )
-    return normalize(image, method), mask.astype(np.float32)
+    target = make_target(
+        mask_planes, alpha, mask_path, options["mask_mode"], options["num_classes"], options["max_foreground"]
+    )
+    return image, target
 
 
 class ImageMaskPairs(Dataset):
-    """Item i = (image (1, H, W), mask (1, H, W)) float32 read from the i-th (image path, mask path)."""
+    """Item i = (image (C, H, W) float32 in [0, 1], mask) read from the i-th (image path, mask path).
 
-    def __init__(self, pairs, normalize="percentile"):
-        if normalize not in NORMALIZE:
-            raise ValueError(f"normalize={normalize!r} is not supported: expected one of {NORMALIZE}.")
-        self.pairs, self.normalize = [(Path(a), Path(b)) for a, b in pairs], normalize
+    mask: (1, H, W) float32 0/1 with ``mask_mode="binary"`` (every label != 0 is 1), or (H, W)
+    int64 class indices with ``mask_mode="classes"`` (checked against ``num_classes`` when given).
+    ``normalize``: "percentile" (default; each file on its own, between its 1st and 99.8th
+    percentile, so it works on 12-bit data in 16-bit files), "minmax" (each file), "dtype"
+    (uint8 / 255, uint16 / 65535, refusing 12-bit data) or a bit depth such as 12 (the same for all files).
+    ``in_channels`` channels per image; colour files are converted only with ``color="gray"``
+    (mean of channels) and gray ones repeated only with ``color="rgb"``. Every pair is read once
+    here (``check=False`` skips it); ``cache=True`` keeps what was read in memory.
+    """
+
+    def __init__(self, pairs, normalize="percentile", in_channels=1, color=None, mask_mode="binary", **more):
+        self.pairs = [(Path(a), Path(b)) for a, b in pairs]
+        self.options = dict(normalize=normalize, in_channels=in_channels, color=color, mask_mode=mask_mode)
+        self.options.update(num_classes=more.pop("num_classes", None), max_foreground=more.pop("max_foreground", 0.95))
+        check, cache = more.pop("check", True), more.pop("cache", False)
+        if more:
+            raise TypeError(f"unknown options {sorted(more)}: expected num_classes, max_foreground, check, cache.")
+        check_options(self.options)
+        if not self.pairs:
+            raise DataError(
+                "no image/mask pairs were given: expected a list of (image path, mask path). Check the folder."
+            )
+        self.cache = [load_pair(a, b, self.options) for a, b in self.pairs] if check or cache else None
+        self.sizes = [tuple(image.shape[-2:]) for image, _ in self.cache] if self.cache else None
+        if not cache:
+            self.cache = None
 
     def __len__(self):
         return len(self.pairs)
 
     def __getitem__(self, i):
-        image, mask = load_pair(*self.pairs[i], self.normalize)
-        return torch.from_numpy(image)[None], torch.from_numpy(mask)[None]
+        if self.cache:  # copies: changing an item in place must not change the cache
+            return tuple(torch.from_numpy(array.copy()) for array in self.cache[i])
+        image, mask = load_pair(*self.pairs[i], self.options)
+        return torch.from_numpy(image), torch.from_numpy(mask)
+
+    def same_size(self):
+        """True when every image has the same (H, W) (so that a loader may batch them)."""
+        return self.sizes is None or len(set(self.sizes)) == 1
+
+
+def check_options(options):
+    """ValueErrors for options no file could satisfy (before any file is read)."""
+    check_method(options["normalize"])
+    check_mask_mode(options["mask_mode"], options["num_classes"])
+    if options["color"] not in COLORS:
+        raise ValueError(f"color={options['color']!r} is not supported: expected one of {COLORS}.")
+    if not isinstance(options["in_channels"], int) or options["in_channels"] < 1:
+        raise ValueError(f"in_channels must be a positive whole number, got {options['in_channels']!r}.")
+    if options["color"] == "gray" and options["in_channels"] != 1:
+        raise ValueError(f"color='gray' makes one channel, but in_channels={options['in_channels']}: pick one.")
+
+
+def image_files(folder, exclude_suffix=""):
+    """{stem: path} of the PNG/TIFF files of a folder, refusing two files with one name (a.png and a.tif)."""
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder: expected a folder of PNG or TIFF files. Check the path.")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
+    if exclude_suffix:
+        files = [p for p in files if not p.stem.endswith(exclude_suffix)]
+    twice = [stem for stem, n in Counter(p.stem for p in files).items() if n > 1]
+    if twice:
+        names = ", ".join(p.name for p in files if p.stem == twice[0])
+        raise DataError(
+            f"{folder} holds {names}: two files named {twice[0]!r} would share one mask. Rename or remove one."
+        )
+    return {p.stem: p for p in files}
 
 
 def find_pairs(images_dir, masks_dir, mask_suffix=""):
     """[(image, mask)] matched by name: images_dir/NAME.ext <-> masks_dir/NAME{mask_suffix}.ext (any extension)."""
     images_dir, masks_dir = Path(images_dir), Path(masks_dir)
-    for folder in (images_dir, masks_dir):
-        if not folder.is_dir():
-            raise DataError(f"{folder} is not a folder: expected a folder of PNG or TIFF files. Check the path.")
-    images = sorted(p for p in images_dir.iterdir() if p.suffix.lower() in EXTENSIONS)
+    same = mask_suffix and images_dir.resolve() == masks_dir.resolve()
+    images = image_files(images_dir, mask_suffix if same else "")
+    masks = image_files(masks_dir)
     if not images:
         raise DataError(
             f"{images_dir} holds no images: expected files ending in {', '.join(EXTENSIONS)}. "
             "Check the path, or convert the images to PNG or TIFF."
         )
-    masks = {p.stem: p for p in masks_dir.iterdir() if p.suffix.lower() in EXTENSIONS}
     pairs = []
-    for image in images:
-        mask = masks.get(image.stem + mask_suffix)
+    for stem, image in images.items():
+        mask = masks.get(stem + mask_suffix)
         if mask is None:
             raise DataError(
-                f"{image} has no mask: expected {masks_dir / (image.stem + mask_suffix)}.png or .tif. "
+                f"{image} has no mask: expected {masks_dir / (stem + mask_suffix)}.png or .tif. "
                 "Add the mask, remove the image, or set mask_suffix to how mask names end (e.g. '_mask')."
             )
         pairs.append((image, mask))
@@ -106,7 +134,11 @@ def find_pairs(images_dir, masks_dir, mask_suffix=""):
 
 
 class ImageMaskFolder(ImageMaskPairs):
-    """A folder of images and a folder of masks with the same names (masks may end in ``mask_suffix``)."""
+    """A folder of images and a folder of masks with the same names (masks may end in ``mask_suffix``).
 
-    def __init__(self, images_dir, masks_dir, mask_suffix="", normalize="percentile"):
-        super().__init__(find_pairs(images_dir, masks_dir, mask_suffix), normalize)
+    Items and options as ``ImageMaskPairs``: by default images are scaled per file between their
+    1st and 99.8th percentile, and masks are binary (every label != 0 is 1).
+    """
+
+    def __init__(self, images_dir, masks_dir, mask_suffix="", **options):
+        super().__init__(find_pairs(images_dir, masks_dir, mask_suffix), **options)
