@@ -194,7 +194,10 @@ def test_ctrl_c_in_a_callback_keeps_best_weights_and_history(loaders, capsys):
 
 
 class InterruptedLoader:
-    """Yields its batch in the first epoch; Ctrl-C arrives in the middle of the second."""
+    """Yields its batch in the first epoch; Ctrl-C arrives in the middle of the second.
+
+    Passes are counted when they finish, since fit reads the first batch once before training.
+    """
 
     def __init__(self, batch):
         self.batch, self.epochs = batch, 0
@@ -203,11 +206,11 @@ class InterruptedLoader:
         return 2
 
     def __iter__(self):
-        self.epochs += 1
         yield self.batch
-        if self.epochs == 2:
+        if self.epochs == 1:
             raise KeyboardInterrupt
         yield self.batch
+        self.epochs += 1
 
 
 def test_ctrl_c_mid_epoch_restores_the_last_finished_best(batch):
