@@ -61,11 +61,11 @@ def first_batch(loader, where):
 
 def check_loader(loader, model, where):
     """Read and check ``loader``'s first batch for ``model``, before any training."""
-    images, mask = first_batch(loader, where)
-    plain = unwrap(model)
-    _check_images(images, plain, where)
+    batch, plain = first_batch(loader, where), unwrap(model)
     num_classes = getattr(plain, "num_classes", 1)
-    images, mask = unpack((images, mask), where, num_classes)
+    unpack(batch, where, num_classes)  # its structure first
+    _check_images(batch[0], plain, where)  # the raw dtype, before unpack's .float()
+    images, mask = unpack(batch, where, num_classes)
     _check_mask(mask, num_classes, where)
     if not isinstance(getattr(model, "_orig_mod", model), PadToFit):  # PadToFit takes any size
         _check_size(images.shape[-2:], plain, where)

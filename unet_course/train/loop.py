@@ -49,7 +49,7 @@ def fit(
     restore_best=True,
     config=None,
     schedule="warmup_cosine",
-    warmup=0.05,
+    warmup=0.02,
     weight_decay=0.01,
 ):
     """Train ``model`` for ``num_epochs`` epochs (in all, counting a resumed run's), validating each one.

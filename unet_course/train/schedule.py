@@ -23,12 +23,12 @@ class WarmupCosine:
         return 0.5 * (1 + math.cos(math.pi * progress))
 
 
-def warmup_steps_for(steps_per_epoch, total_steps, warmup=0.05):
+def warmup_steps_for(steps_per_epoch, total_steps, warmup=0.02):
     """Warm-up length: ``warmup`` of all steps (a fraction) but never more than one epoch."""
     return min(steps_per_epoch, int(warmup * total_steps))
 
 
-def warmup_cosine(optimizer, steps_per_epoch, num_epochs, warmup=0.05):
+def warmup_cosine(optimizer, steps_per_epoch, num_epochs, warmup=0.02):
     """A ``LambdaLR`` for ``optimizer``: warm-up, then cosine decay over ``num_epochs`` epochs."""
     total = steps_per_epoch * num_epochs
     return LambdaLR(optimizer, WarmupCosine(total, warmup_steps_for(steps_per_epoch, total, warmup)))
