@@ -64,8 +64,12 @@ def test_binary_masks_outside_0_1(batch):
 def test_class_masks_outside_the_classes(batch):
     images, mask = batch
     labels = mask[:, 0].long() * 3  # values 0 and 3 for a 3-class model
-    refused(tiny_model(num_classes=3), [(images, labels)], [(images, labels)],
-            r"class masks with values \{0, 3\}, outside 0..2 for num_classes=3: build UNet\(num_classes=4\)")  # fmt: skip
+    refused(
+        tiny_model(num_classes=3),
+        [(images, labels)],
+        [(images, labels)],
+        r"class masks with values \{0, 3\}, outside 0..2 for num_classes=3: build UNet\(num_classes=4\)",
+    )
 
 
 def test_empty_loaders(batch):
@@ -94,8 +98,14 @@ def test_channels_and_valid_padding_models(batch):
 def test_checkpoint_dir_that_is_a_file(batch, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_text("mine")
-    refused(tiny_model(), [batch], [batch], "checkpoint_dir .*notes.txt' is an existing file", NotADirectoryError,
-            checkpoint_dir=path)  # fmt: skip
+    refused(
+        tiny_model(),
+        [batch],
+        [batch],
+        "checkpoint_dir .*notes.txt' is an existing file",
+        NotADirectoryError,
+        checkpoint_dir=path,
+    )
     assert path.read_text() == "mine"
 
 

@@ -23,7 +23,7 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def classes():
-    """Synthetic cells as 3 classes, the classic way to separate touching nuclei: background 0, interior 1, boundary 2."""
+    """Synthetic cells as 3 classes, the classic way for touching nuclei: background 0, interior 1, boundary 2."""
     cells = SyntheticCells(4, size=32, seed=3)
     images, mask = (torch.stack(items) for items in zip(*(cells[i] for i in range(4))))
     interior = -F.max_pool2d(-mask, 3, stride=1, padding=1)  # erosion by a 3x3 square

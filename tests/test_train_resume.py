@@ -52,8 +52,17 @@ def stop_after(epochs):
 
 def train(data, folder, own_generator, **kwargs):
     val = DataLoader(data, batch_size=4)
-    return fit(tiny_model(), shuffled(data, own_generator), val, 4, 1e-2, "cpu", progress=False,
-               checkpoint_dir=folder, **kwargs)  # fmt: skip
+    return fit(
+        tiny_model(),
+        shuffled(data, own_generator),
+        val,
+        4,
+        1e-2,
+        "cpu",
+        progress=False,
+        checkpoint_dir=folder,
+        **kwargs,
+    )
 
 
 @pytest.mark.parametrize("own_generator", [True, False], ids=["loader-generator", "global-rng"])
@@ -102,8 +111,17 @@ def test_a_new_lr_on_resume_is_applied_and_said(data, tmp_path, capsys):
     unbroken = train(data, tmp_path / "a", True)
     train(data, tmp_path / "b", True, on_epoch_end=stop_after(2))
     val = DataLoader(data, batch_size=4)
-    resumed = fit(tiny_model(), shuffled(data, True), val, 4, 5e-3, "cpu", progress=False,
-                  checkpoint_dir=tmp_path / "b", resume=True)  # fmt: skip
+    resumed = fit(
+        tiny_model(),
+        shuffled(data, True),
+        val,
+        4,
+        5e-3,
+        "cpu",
+        progress=False,
+        checkpoint_dir=tmp_path / "b",
+        resume=True,
+    )
     assert "Applying the new lr=0.005 (the checkpoint trained with lr=0.01)" in capsys.readouterr().out
     assert resumed.lr[:2] == unbroken.lr[:2]
     assert resumed.lr[2] == pytest.approx(unbroken.lr[2] / 2)  # same place in the schedule, half the peak
@@ -113,8 +131,9 @@ def test_a_new_lr_on_resume_is_applied_and_said(data, tmp_path, capsys):
 def test_resume_with_more_epochs_stretches_the_schedule(data, tmp_path, capsys):
     train(data, tmp_path, True)
     val = DataLoader(data, batch_size=4)
-    resumed = fit(tiny_model(), shuffled(data, True), val, 6, 1e-2, "cpu", progress=False,
-                  checkpoint_dir=tmp_path, resume=True)  # fmt: skip
+    resumed = fit(
+        tiny_model(), shuffled(data, True), val, 6, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path, resume=True
+    )
     assert "The learning-rate schedule now decays to zero at epoch 6." in capsys.readouterr().out
     assert resumed.epoch == [1, 2, 3, 4, 5, 6] and resumed.lr[4] > 0 and resumed.lr[5] == pytest.approx(0, abs=1e-12)
 

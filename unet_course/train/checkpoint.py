@@ -73,8 +73,9 @@ def real_names(state_dict):
     return {key.replace("_orig_mod.", ""): value for key, value in state_dict.items()}
 
 
-def save_checkpoint(path, model, optimizer=None, epoch=0, history=None, config=None, scaler=None, *, scheduler=None,
-                    rng=None):  # fmt: skip
+def save_checkpoint(
+    path, model, optimizer=None, epoch=0, history=None, config=None, scaler=None, *, scheduler=None, rng=None
+):
     """Write a checkpoint atomically: a temporary file in the same folder, then ``os.replace``.
 
     A crash mid-write leaves the previous checkpoint intact and no partial file behind. Weights

@@ -45,8 +45,9 @@ def _step(loss, optimizer, scaler, scheduler):
         scheduler.step()
 
 
-def run_epoch(model, loader, optimizer, loss_fn, device, *, scheduler=None, scaler=None, dtype=None,
-              channels_last=False, bar=None):  # fmt: skip
+def run_epoch(
+    model, loader, optimizer, loss_fn, device, *, scheduler=None, scaler=None, dtype=None, channels_last=False, bar=None
+):
     """``train_one_epoch``, returning (mean loss per image, number of images); the loss stays on the device."""
     model.train()
     num_classes = num_classes_of(model)
@@ -67,14 +68,25 @@ def run_epoch(model, loader, optimizer, loss_fn, device, *, scheduler=None, scal
     return total.item() / count, count
 
 
-def train_one_epoch(model, loader, optimizer, loss_fn, device, *, scheduler=None, scaler=None, dtype=None,
-                    channels_last=False, bar=None):  # fmt: skip
+def train_one_epoch(
+    model, loader, optimizer, loss_fn, device, *, scheduler=None, scaler=None, dtype=None, channels_last=False, bar=None
+):
     """One pass over ``loader``: forward, loss, backward, optimizer step (and scheduler step) per batch.
 
     Returns the mean training loss per image. ``dtype`` is the autocast dtype (None: fp32).
     """
-    return run_epoch(model, loader, optimizer, loss_fn, device, scheduler=scheduler, scaler=scaler, dtype=dtype,
-                     channels_last=channels_last, bar=bar)[0]  # fmt: skip
+    return run_epoch(
+        model,
+        loader,
+        optimizer,
+        loss_fn,
+        device,
+        scheduler=scheduler,
+        scaler=scaler,
+        dtype=dtype,
+        channels_last=channels_last,
+        bar=bar,
+    )[0]
 
 
 def _scores(logits, mask, threshold, num_classes):

@@ -95,9 +95,17 @@ def fit(
             sync(device)
             epoch_start = time.perf_counter()
             train_loss, num_images = run_epoch(
-                step_model, train_loader, optimizer, loss_fn, device, scheduler=scheduler, scaler=scaler,
-                dtype=dtype, channels_last=channels_last, bar=bar,
-            )  # fmt: skip
+                step_model,
+                train_loader,
+                optimizer,
+                loss_fn,
+                device,
+                scheduler=scheduler,
+                scaler=scaler,
+                dtype=dtype,
+                channels_last=channels_last,
+                bar=bar,
+            )
             sync(device)
             train_seconds = time.perf_counter() - epoch_start
             metrics = evaluate_with(step_model, val_loader, device, loss_fn, dtype=dtype, channels_last=channels_last)
@@ -134,8 +142,9 @@ def fit(
     return history
 
 
-def save_checkpoints(checkpoint_dir, model, epoch, history, config, *, optimizer=None, scaler=None, scheduler=None,
-                     rng=None):  # fmt: skip
+def save_checkpoints(
+    checkpoint_dir, model, epoch, history, config, *, optimizer=None, scaler=None, scheduler=None, rng=None
+):
     """The checkpoint step: ``last.pt`` every epoch, then ``best.pt`` when this epoch is the best so far.
 
     Each file is written atomically. An interrupt between the two writes leaves ``last.pt``
