@@ -142,7 +142,8 @@ def test_a_nan_loss_stops_and_keeps_the_last_good_epoch(batch, tmp_path):
     model = tiny_model()
     with pytest.raises(TrainingDiverged, match="Training stopped in epoch 2: the loss is no longer a number") as error:
         fit(model, TurnsNaN(batch), [batch], 5, 1e-2, "cpu", progress=False, checkpoint_dir=tmp_path)
-    assert "last.pt and best.pt hold the last good epoch" in str(error.value)
+    assert "The model keeps the best weights (epoch 1, validation Dice" in str(error.value)
+    assert f"no checkpoint was written for epoch 2, so {tmp_path} holds the last good epoch" in str(error.value)
     assert error.value.history.epoch == [1]
     assert read_checkpoint(tmp_path / "last.pt")["epoch"] == 1
     saved = read_checkpoint(tmp_path / "best.pt")["model"]

@@ -111,7 +111,9 @@ def fit(
             metrics = evaluate_with(step_model, val_loader, device, loss_fn, dtype=dtype, channels_last=channels_last)
             if not (math.isfinite(train_loss) and math.isfinite(metrics["loss"])):
                 _restore(model, best_state, restore_best)
-                raise TrainingDiverged(_diverged(epoch, train_loss, metrics["loss"], history, optimizer), history)
+                kept = _kept(history, best_state) if restore_best and best_state is not None else ""
+                message = _diverged(epoch, (train_loss, metrics["loss"]), kept, checkpoint_dir, lr)
+                raise TrainingDiverged(message, history)
             history.append(
                 epoch=epoch,
                 train_loss=train_loss,
@@ -225,13 +227,13 @@ def _kept(history, best_state):
     return f"keeping the best weights (epoch {history.best_epoch}, validation Dice {history.best_val_dice:.3f})"
 
 
-def _diverged(epoch, train_loss, val_loss, history, optimizer):
-    kept = _kept(history, history.best_epoch).replace("keeping", "the model keeps")
+def _diverged(epoch, losses, kept, checkpoint_dir, lr):
+    kept = kept.replace("keeping", "The model keeps") if kept else "The model's weights are not numbers: rebuild it"
+    saved = f"; no checkpoint was written for epoch {epoch}, so {checkpoint_dir} holds the last good epoch"
     return (
-        f"Training stopped in epoch {epoch}: the loss is no longer a number (training {train_loss}, validation "
-        f"{val_loss}), so the weights are lost for this epoch. {kept[0].upper() + kept[1:]}; no checkpoint was "
-        f"written for epoch {epoch}, so last.pt and best.pt hold the last good epoch. Lower lr (now "
-        f"{optimizer.param_groups[0]['lr']:g}) or look for extreme values in the data."
+        f"Training stopped in epoch {epoch}: the loss is no longer a number (training {losses[0]}, validation "
+        f"{losses[1]}), so this epoch's weights are lost. {kept}{saved if checkpoint_dir else ''}. "
+        f"Lower lr (now {lr:g}) or look for extreme values in the data."
     )
 
 
