@@ -55,8 +55,8 @@ def fit(
     """Train ``model`` for ``num_epochs`` epochs (in all, counting a resumed run's), validating each one.
 
     Each epoch: ``train_one_epoch`` (AdamW, ``lr`` warmed up over ``warmup`` of the steps, at
-    most one epoch, then cosine-decayed, a given ``optimizer`` too; ``schedule=None`` keeps ``lr`` constant), ``evaluate``
-    on ``val_loader``, then ``save_checkpoints``. The loss follows ``model.num_classes``
+    most one epoch, then cosine-decayed, a given ``optimizer`` too; ``schedule=None`` keeps
+    ``lr`` constant), ``evaluate`` on ``val_loader``, then ``save_checkpoints``. The loss follows ``model.num_classes``
     (BCE + Dice for 1, CE + Dice for more). Both loaders' first batches are checked first.
     On a GPU: mixed precision and channels_last; ``compile=True`` adds ``torch.compile`` (or
     pass its keywords, e.g. ``compile={"mode": "max-autotune"}``). With ``checkpoint_dir``,
