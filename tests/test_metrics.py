@@ -4,9 +4,11 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from unet_course.metrics import (
     BCEDiceLoss,
+    batch_dice,
     binary_dice,
     binary_iou,
     dice,
@@ -93,3 +95,35 @@ def test_bce_dice_loss_falls_as_logits_agree_with_the_mask():
 def test_shape_mismatch_names_both_shapes():
     with pytest.raises(ValueError, match=r"\(1, 4\) and \(1, 3\)"):
         dice(torch.zeros(1, 4), torch.zeros(1, 3))
+
+
+def empty_and_cell():
+    """A 64x64 empty image predicted p = 0.001, and one with a 400-pixel cell predicted well."""
+    mask = torch.zeros(2, 1, 64, 64)
+    mask[1, 0, :20, :20] = 1
+    return torch.where(mask > 0, 0.999, 0.001), mask
+
+
+def test_batch_dice_does_not_punish_a_correct_empty_image():
+    probs, mask = empty_and_cell()
+    assert dice(probs[:1], mask[:1]).item() == pytest.approx(1 / (0.001 * 4096 + 1), rel=1e-4)  # 0.196: punished
+    assert dice(probs, mask).item() == pytest.approx(0.5956, abs=1e-3)  # per image, then the mean
+    overlap, total = 0.999 * 400, 0.999 * 400 + 0.001 * (2 * 4096 - 400) + 400
+    assert batch_dice(probs, mask).item() == pytest.approx((2 * overlap + 1) / (total + 1), rel=1e-5)  # 0.990
+    assert batch_dice(probs[:1], mask[:1]) is None  # no foreground in the batch: no Dice score
+
+
+def test_bce_dice_loss_batch_is_the_default_and_image_keeps_the_old_one():
+    probs, mask = empty_and_cell()
+    logits = torch.logit(probs)
+    bce = F.binary_cross_entropy_with_logits(logits, mask).item()
+    assert BCEDiceLoss()(logits, mask).item() == pytest.approx(bce + 1 - batch_dice(probs, mask).item(), rel=1e-5)
+    assert BCEDiceLoss(dice="image")(logits, mask).item() == pytest.approx(bce + 1 - dice(probs, mask).item(), rel=1e-5)
+    empty = torch.zeros(8, 1, 8, 8)
+    low = torch.full_like(empty, -6.9, requires_grad=True)
+    loss = BCEDiceLoss()(low, empty)  # an all-empty batch: BCE only, and the gradient still flows
+    assert loss.item() == pytest.approx(F.binary_cross_entropy_with_logits(low, empty).item())
+    loss.backward()
+    assert low.grad is not None and (low.grad > 0).all()
+    with pytest.raises(ValueError, match='dice must be "batch" .* or "image"'):
+        BCEDiceLoss(dice="pixel")

@@ -194,7 +194,10 @@ def test_ctrl_c_in_a_callback_keeps_best_weights_and_history(loaders, capsys):
 
 
 class InterruptedLoader:
-    """Yields its batch in the first epoch; Ctrl-C arrives in the middle of the second."""
+    """Yields its batch in the first epoch; Ctrl-C arrives in the middle of the second.
+
+    Passes are counted when they finish, since fit reads the first batch once before training.
+    """
 
     def __init__(self, batch):
         self.batch, self.epochs = batch, 0
@@ -203,11 +206,11 @@ class InterruptedLoader:
         return 2
 
     def __iter__(self):
-        self.epochs += 1
         yield self.batch
-        if self.epochs == 2:
+        if self.epochs == 1:
             raise KeyboardInterrupt
         yield self.batch
+        self.epochs += 1
 
 
 def test_ctrl_c_mid_epoch_restores_the_last_finished_best(batch):
@@ -251,3 +254,13 @@ def test_choose_device_says_which(capsys):
     assert device.type in {"cuda", "mps", "cpu"} and said.strip()
     if device.type == "cpu":
         assert said.startswith("No GPU found: using the CPU")
+
+
+def test_history_summary_calls_the_score_a_validation_score(loaders):
+    history = fit(tiny_model(), *loaders, 2, 1e-2, "cpu", progress=False)
+    summary = history.summary()
+    assert summary.startswith(f"Best epoch {history.best_epoch} of 2: validation Dice {history.best_val_dice:.3f}")
+    assert "test" not in summary.split("(")[0] and "evaluate(model, test_loader)" in summary
+    assert History().summary() == "No epoch finished."
+    old = {k: v for k, v in history.to_dict().items() if k not in ("lr", "val_class_dice")}
+    assert History.from_dict(old).lr == [None, None]  # a history saved before these columns still loads

@@ -1,4 +1,4 @@
-"""Dice, IoU and the BCE + Dice loss.
+"""Dice, IoU, the BCE + Dice loss (binary) and the CE + Dice loss (multi-class).
 
 Conventions, used everywhere in the course:
 
@@ -91,15 +91,83 @@ def multiclass_iou(pred, target, num_classes):
     return _per_class(binary_iou, pred, target, num_classes)
 
 
-class BCEDiceLoss(nn.Module):
-    """bce_weight * BCE-with-logits + dice_weight * (1 - soft Dice of sigmoid(logits)); takes logits."""
+def batch_dice(probs, mask, smooth=1.0):
+    """Soft Dice with sums over the whole batch: (2 * sum(p * m) + smooth) / (sum(p) + sum(m) + smooth).
 
-    def __init__(self, bce_weight=1.0, dice_weight=1.0, smooth=1.0):
+    ``None`` when the batch holds no foreground at all (the loss then leaves it to BCE / CE).
+    """
+    _check_same_shape(probs, mask)
+    p, m = probs.float(), mask.float()
+    if not m.any():
+        return None
+    return (2 * (p * m).sum() + smooth) / (p.sum() + m.sum() + smooth)
+
+
+def _dice_term(probs, mask, smooth, kind):
+    """1 - soft Dice, per ``kind``: "batch" (sums over the batch) or "image" (the per-image mean of ``dice``)."""
+    if kind == "image":
+        return 1 - dice(probs, mask, smooth)
+    score = batch_dice(probs, mask, smooth)
+    return probs.sum() * 0 if score is None else 1 - score  # keeps the graph when the Dice term is 0
+
+
+def _check_dice_kind(kind):
+    if kind not in ("batch", "image"):
+        raise ValueError(f'dice must be "batch" (sums over the batch) or "image" (per-image mean), got {kind!r}.')
+
+
+class BCEDiceLoss(nn.Module):
+    """bce_weight * BCE-with-logits + dice_weight * (1 - soft Dice of sigmoid(logits)); takes logits.
+
+    ``dice="batch"`` (the default) sums the Dice over the whole batch, so an empty image counts by
+    its few false-positive pixels against the batch's foreground, not as an image of its own:
+    with per-image Dice and smooth = 1 (``dice="image"``, the ``metrics.dice`` of the exercises), a
+    64x64 empty image predicted p = 0.001 everywhere scores (0 + 1) / (4.1 + 1) = 0.20, as badly
+    as a wrong one; in a batch of it and a 64x64 image with a 400-pixel cell predicted well
+    (p = 0.999 on the cell, 0.001 elsewhere), per-image Dice is 0.60 and batch Dice 0.99.
+    A batch with no foreground at all has no Dice term (only BCE): there a soft Dice can only
+    punish the background's small probabilities (0.03 for 8 such images).
+    """
+
+    def __init__(self, bce_weight=1.0, dice_weight=1.0, smooth=1.0, dice="batch"):
         super().__init__()
-        self.bce_weight, self.dice_weight, self.smooth = bce_weight, dice_weight, smooth
+        _check_dice_kind(dice)
+        self.bce_weight, self.dice_weight, self.smooth, self.dice = bce_weight, dice_weight, smooth, dice
 
     def forward(self, logits, mask):
         _check_same_shape(logits, mask, ("logits", "mask"))
         bce = F.binary_cross_entropy_with_logits(logits, mask.float())
-        soft = dice(torch.sigmoid(logits), mask, self.smooth)
-        return self.bce_weight * bce + self.dice_weight * (1 - soft)
+        soft = _dice_term(torch.sigmoid(logits), mask, self.smooth, self.dice)
+        return self.bce_weight * bce + self.dice_weight * soft
+
+
+class CEDiceLoss(nn.Module):
+    """ce_weight * cross-entropy + dice_weight * (1 - soft Dice of softmax(logits)), averaged over classes.
+
+    ``logits`` (B, C, H, W) and ``mask`` class indices (B, H, W) (or (B, 1, H, W)), integers
+    0..C-1. Each class's Dice sums over the batch (``dice="batch"``) or is a per-image mean
+    (``dice="image"``); a class absent from the whole batch has no Dice term, as in ``BCEDiceLoss``.
+    """
+
+    def __init__(self, ce_weight=1.0, dice_weight=1.0, smooth=1.0, dice="batch"):
+        super().__init__()
+        _check_dice_kind(dice)
+        self.ce_weight, self.dice_weight, self.smooth, self.dice = ce_weight, dice_weight, smooth, dice
+
+    def forward(self, logits, mask):
+        if mask.dim() == logits.dim():
+            mask = mask.squeeze(1)
+        num_classes = logits.shape[1]
+        target = _one_hot(mask, num_classes, "mask").float()  # (B, C, H, W)
+        _check_same_shape(logits, target, ("logits", "one-hot mask"))
+        ce = F.cross_entropy(logits, mask.long())
+        probs = torch.softmax(logits, 1)
+        terms = [self._class_term(probs[:, c], target[:, c]) for c in range(num_classes)]
+        terms = [term for term in terms if term is not None]
+        soft = torch.stack(terms).mean() if terms else probs.sum() * 0
+        return self.ce_weight * ce + self.dice_weight * soft
+
+    def _class_term(self, probs, mask):
+        if self.dice == "batch" and not mask.any():
+            return None
+        return _dice_term(probs, mask, self.smooth, self.dice)

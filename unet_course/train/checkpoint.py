@@ -1,5 +1,6 @@
 """Checkpoints: written atomically, loaded with ``weights_only=True``, checked against the model."""
 
+import importlib
 import os
 import tempfile
 from pathlib import Path
@@ -46,16 +47,39 @@ def describe(config):
     return f"{config.get('class', '?')}({arguments})"
 
 
-def model_classes():
-    from ..ablations import NoSkipUNet
+# the classes load_model may build, by the name a checkpoint records, as "module:class" (imported
+# only when a checkpoint asks for one, so this module does not import the ablations)
+MODEL_CLASSES = {"UNet": "unet_course.model:UNet", "NoSkipUNet": "unet_course.ablations:NoSkipUNet"}
 
-    return {"UNet": UNet, "NoSkipUNet": NoSkipUNet}
+
+def register_model(cls):
+    """Let ``load_model`` rebuild ``cls`` (its constructor must take what ``model_config`` records)."""
+    MODEL_CLASSES[cls.__name__] = f"{cls.__module__}:{cls.__qualname__}"
+    return cls
 
 
-def save_checkpoint(path, model, optimizer=None, epoch=0, history=None, config=None, scaler=None):
+def model_class(name, path):
+    if name not in MODEL_CLASSES:
+        raise ValueError(
+            f"{Path(path).name} holds a {name}, which load_model cannot build: expected one of "
+            f"{list(MODEL_CLASSES)} (add a class with train.checkpoint.register_model)."
+        )
+    module, qualname = MODEL_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module), qualname)
+
+
+def real_names(state_dict):
+    """A state dict under the plain module's names: no ``_orig_mod.`` (``torch.compile``) prefixes."""
+    return {key.replace("_orig_mod.", ""): value for key, value in state_dict.items()}
+
+
+def save_checkpoint(
+    path, model, optimizer=None, epoch=0, history=None, config=None, scaler=None, *, scheduler=None, rng=None
+):
     """Write a checkpoint atomically: a temporary file in the same folder, then ``os.replace``.
 
-    A crash mid-write leaves the previous checkpoint intact and no partial file behind.
+    A crash mid-write leaves the previous checkpoint intact and no partial file behind. Weights
+    are saved under the plain module's names (never ``_orig_mod.``); ``rng`` is ``rng.rng_state()``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +88,8 @@ def save_checkpoint(path, model, optimizer=None, epoch=0, history=None, config=N
         "model": unwrap(model).state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "scaler": scaler.state_dict() if scaler is not None else None,
+        "scheduler": scheduler.state_dict() if scheduler is not None else None,
+        "rng": rng,
         "epoch": int(epoch),
         "config": {**(config or {}), "model": model_config(model)},
         "history": history.to_dict() if history is not None else None,
@@ -92,8 +118,10 @@ def read_checkpoint(path, map_location="cpu"):
     return state
 
 
-def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"):
-    """Load a checkpoint's weights (and optimizer state) into ``model``; return the checkpoint.
+def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu", *, scheduler=None):
+    """Load a checkpoint's weights (and optimizer, scaler, scheduler states) into ``model``; return the checkpoint.
+
+    ``model`` may be ``torch.compile``d or wrapped in ``PadToFit``: the weights go into the plain module.
 
     Raises ``CheckpointMismatch`` naming both configurations when the architectures differ.
     """
@@ -105,13 +133,18 @@ def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"
             f"Build the model as the checkpoint was (load_model({Path(path).name!r}) does it for you)."
         )
     try:
-        unwrap(model).load_state_dict(state["model"])
+        unwrap(model).load_state_dict(real_names(state["model"]))
     except RuntimeError as error:
         raise CheckpointMismatch(f"{Path(path).name} does not fit this {describe(current)}: {error}") from None
     if optimizer is not None and state["optimizer"] is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state["scaler"] is not None:
         scaler.load_state_dict(state["scaler"])
+    if scheduler is not None and state.get("scheduler") is not None:
+        factor = scheduler.lr_lambdas[0] if hasattr(scheduler, "lr_lambdas") else None
+        scheduler.load_state_dict(state["scheduler"])
+        if factor is not None:  # LambdaLR's state holds no function: keep this run's schedule object
+            scheduler.lr_lambdas = [factor]
     return state
 
 
@@ -119,10 +152,22 @@ def load_model(path, map_location="cpu"):
     """Rebuild the model a checkpoint was saved from and load its weights (in eval mode)."""
     state = read_checkpoint(path, map_location)
     config = dict(state["config"]["model"])
-    classes = model_classes()
-    name = config.pop("class")
-    if name not in classes:
-        raise ValueError(f"{Path(path).name} holds a {name}, which load_model cannot build: expected {list(classes)}.")
-    model = classes[name](**config)
-    model.load_state_dict(state["model"])
+    model = model_class(config.pop("class"), path)(**config)
+    model.load_state_dict(real_names(state["model"]))
     return model.eval()
+
+
+def copy_checkpoint(source, target):
+    """Copy a checkpoint file atomically (a temporary file beside ``target``, then ``os.replace``)."""
+    source, target = Path(source), Path(target)
+    handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(source.read_bytes())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return target

@@ -23,7 +23,8 @@ CONFIGS = {
         "lr": 1e-3,
     },
     # the text's U, four levels deep, at 1/8 of its width (486,409 parameters) on small images:
-    # a few seconds an epoch on two cores
+    # a few seconds an epoch on two cores; lr 4e-3 because the cosine decay lowers it soon
+    # (measured: validation Dice 0.957 after 5 of 6 epochs; 2e-3 reached 0.943 in 6)
     "cpu": {
         "model": {"base_channels": 8, "depth": 4},
         "size": 64,
@@ -31,7 +32,7 @@ CONFIGS = {
         "num_val": 32,
         "batch_size": 8,
         "num_epochs": 6,
-        "lr": 2e-3,
+        "lr": 4e-3,
     },
 }
 

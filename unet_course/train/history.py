@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 
 COLUMNS = ("epoch", "train_loss", "val_loss", "val_dice", "train_seconds", "num_images", "elapsed")
+OPTIONAL = {"lr": None, "val_class_dice": None}  # columns an append may leave out (then None)
 
 
 @dataclass
@@ -11,6 +12,9 @@ class History:
 
     ``elapsed`` counts seconds since training started, across resumes; ``stopped`` says why
     training ended early: ``"target"`` (the target Dice was reached) or ``"interrupted"`` (Ctrl-C).
+    ``lr`` is the learning rate at the end of each epoch; ``val_class_dice`` the per-class
+    validation Dice (background first) of a multi-class model, else None. Every score here is
+    a *validation* score: the best epoch is chosen with it, so it is not a test score.
     """
 
     epoch: list = field(default_factory=list)
@@ -20,6 +24,8 @@ class History:
     train_seconds: list = field(default_factory=list)
     num_images: list = field(default_factory=list)
     elapsed: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    val_class_dice: list = field(default_factory=list)
     best_epoch: int | None = None
     stopped: str = ""
 
@@ -29,6 +35,8 @@ class History:
             raise ValueError(f"History.append needs every column; missing {sorted(missing)}.")
         for name in COLUMNS:
             getattr(self, name).append(row[name])
+        for name, default in OPTIONAL.items():
+            getattr(self, name).append(row.get(name, default))
         if self.best_val_dice is None or row["val_dice"] > self.best_val_dice:
             self.best_epoch = row["epoch"]
 
@@ -50,11 +58,24 @@ class History:
 
     def rows(self):
         """One dict per epoch, for printing or a DataFrame."""
-        return [dict(zip(COLUMNS, values)) for values in zip(*(getattr(self, c) for c in COLUMNS))]
+        names = COLUMNS + tuple(OPTIONAL)
+        return [dict(zip(names, values)) for values in zip(*(getattr(self, c) for c in names))]
+
+    def summary(self):
+        """One sentence: the best epoch and its validation Dice (chosen on validation, so not a test score)."""
+        if self.best_epoch is None:
+            return "No epoch finished."
+        return (
+            f"Best epoch {self.best_epoch} of {len(self)}: validation Dice {self.best_val_dice:.3f} "
+            "(the epoch was chosen on the validation set; report evaluate(model, test_loader) as the test score)."
+        )
 
     def to_dict(self):
         return asdict(self)
 
     @classmethod
     def from_dict(cls, state):
+        state = dict(state)
+        for name in OPTIONAL:  # histories saved before these columns existed
+            state.setdefault(name, [OPTIONAL[name]] * len(state["epoch"]))
         return cls(**state)

@@ -1,78 +1,31 @@
-"""The training loop: ``fit`` (train, validate, checkpoint, resume, Ctrl-C) and ``evaluate``."""
+"""``fit``: the phases of ``epoch`` (train, validate) in a loop, with checkpoints, resume and Ctrl-C.
 
+Optimizer AdamW; learning rate warmed up linearly, then decayed along a cosine to zero by the
+last epoch (``schedule.warmup_cosine``), stepped once a batch.
+"""
+
+import math
 import time
-from contextlib import nullcontext
 from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
-from ..metrics import BCEDiceLoss, hard_dice
-from .checkpoint import load_checkpoint, read_checkpoint, save_checkpoint, unwrap
+from .checkpoint import copy_checkpoint, load_checkpoint, read_checkpoint, save_checkpoint, unwrap
+from .checks import check_arguments, check_loader
 from .device import amp_dtype, as_device, sync, use_channels_last
+from .epoch import default_loss, evaluate_with, run_epoch
 from .history import History
+from .rng import restore_rng_state, rng_state
+from .schedule import set_base_lr, stretch, warmup_cosine
 
 
-def unpack(batch, where):
-    """(images, mask) from a loader's item, with an error that says what was expected."""
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        kind = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
-        raise ValueError(f"{where} must yield (images, mask) pairs; it yielded {kind}.")
-    images, mask = batch
-    if not (isinstance(images, torch.Tensor) and isinstance(mask, torch.Tensor)):
-        raise TypeError(f"{where} must yield tensors; got ({type(images).__name__}, {type(mask).__name__}).")
-    if images.dim() != 4 or mask.dim() != 4:
-        raise ValueError(
-            f"{where} must yield images (B, C, H, W) and mask (B, 1, H, W); got shapes "
-            f"{tuple(images.shape)} and {tuple(mask.shape)}. Does the dataset return (1, H, W) items?"
-        )
-    if images.shape[0] != mask.shape[0] or images.shape[-2:] != mask.shape[-2:]:
-        raise ValueError(
-            f"{where}: images {tuple(images.shape)} and mask {tuple(mask.shape)} differ in batch size or H, W."
-        )
-    return images.float(), mask.float()
+class TrainingDiverged(FloatingPointError):
+    """The training loss stopped being a number; ``history`` holds the epochs that finished."""
 
-
-def _autocast(device, dtype):
-    return torch.autocast(device.type, dtype=dtype) if dtype is not None else nullcontext()
-
-
-def _to(tensor, device, channels_last):
-    tensor = tensor.to(device, non_blocking=True)
-    return tensor.contiguous(memory_format=torch.channels_last) if channels_last else tensor
-
-
-@torch.no_grad()
-def evaluate(model, loader, device=None, loss_fn=None, threshold=0.5, amp=True, channels_last=True):
-    """Mean loss and mean per-image hard Dice (probabilities thresholded) of ``model`` on ``loader``."""
-    device = as_device(device)
-    loss_fn = loss_fn or BCEDiceLoss()
-    dtype, channels_last = amp_dtype(device, amp), use_channels_last(device, channels_last)
-    was_training = model.training
-    model.eval()
-    total_loss, total_dice, count = 0.0, 0.0, 0
-    for batch in loader:
-        images, mask = unpack(batch, "the validation loader")
-        images, mask = _to(images, device, channels_last), mask.to(device)
-        with _autocast(device, dtype):
-            logits = model(images)
-        logits = logits.float()
-        total_loss += loss_fn(logits, mask).item() * len(images)
-        total_dice += hard_dice(torch.sigmoid(logits), mask, threshold).item() * len(images)
-        count += len(images)
-    model.train(was_training)
-    if count == 0:
-        raise ValueError("The validation loader is empty: give it at least one batch.")
-    return {"loss": total_loss / count, "dice": total_dice / count, "num_images": count}
-
-
-def _check_arguments(num_epochs, lr, target_dice):
-    if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a whole number >= 1, got {num_epochs!r}.")
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r} (1e-3 is a good start for Adam).")
-    if target_dice is not None and not 0 < target_dice <= 1:
-        raise ValueError(f"target_dice must be in (0, 1], got {target_dice!r}.")
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history
 
 
 def fit(
@@ -95,53 +48,72 @@ def fit(
     on_epoch_end=None,
     restore_best=True,
     config=None,
+    schedule="warmup_cosine",
+    warmup=0.02,
+    weight_decay=0.01,
 ):
     """Train ``model`` for ``num_epochs`` epochs (in all, counting a resumed run's), validating each one.
 
-    On a GPU: mixed precision (bf16 where supported, else fp16 with gradient scaling) and
-    channels_last memory; ``compile=True`` adds ``torch.compile`` (or pass its keywords as a dict,
-    e.g. ``compile={"mode": "max-autotune"}``). With ``checkpoint_dir``,
-    ``best.pt`` and ``last.pt`` are written atomically after each epoch; ``resume=True``
-    continues from ``last.pt`` (or pass a path). ``target_dice`` stops once validation Dice
-    reaches it. Ctrl-C stops cleanly. At the end the model holds its best epoch's weights
-    (``restore_best``). ``on_epoch_end(history)`` is called after each epoch. Returns the ``History``.
+    Each epoch: ``train_one_epoch`` (AdamW, ``lr`` warmed up over ``warmup`` of the steps, at
+    most one epoch, then cosine-decayed, a given ``optimizer`` too; ``schedule=None`` keeps
+    ``lr`` constant), ``evaluate`` on ``val_loader``, then ``save_checkpoints``. The loss follows ``model.num_classes``
+    (BCE + Dice for 1, CE + Dice for more). Both loaders' first batches are checked first.
+    On a GPU: mixed precision and channels_last; ``compile=True`` adds ``torch.compile`` (or
+    pass its keywords, e.g. ``compile={"mode": "max-autotune"}``). With ``checkpoint_dir``,
+    ``last.pt`` and ``best.pt`` are written atomically; ``resume=True`` continues from ``last.pt``
+    (or pass a path) exactly: weights, optimizer, schedule and random states (data order). A new
+    ``lr`` on resume is applied, and said. ``target_dice`` stops once validation Dice reaches it;
+    Ctrl-C stops cleanly; a non-finite loss raises ``TrainingDiverged``. At the end the model
+    holds its best epoch's weights (``restore_best``), chosen on validation: score the held-out
+    test set once with ``evaluate``. ``on_epoch_end(history)`` runs after each epoch.
     """
-    _check_arguments(num_epochs, lr, target_dice)
+    check_arguments(num_epochs, lr, target_dice, checkpoint_dir)
+    check_loader(train_loader, model, "the training loader")
+    check_loader(val_loader, model, "the validation loader")
     device = as_device(device)
     model.to(device)
     dtype, channels_last = amp_dtype(device, amp), use_channels_last(device, channels_last)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    loss_fn = loss_fn or BCEDiceLoss()
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    loss_fn = loss_fn or default_loss(model)
+    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = _length(train_loader)
+    scheduler = warmup_cosine(optimizer, steps, num_epochs, warmup) if schedule and steps else None
     scaler = torch.amp.GradScaler(device.type) if dtype == torch.float16 else None  # fp16 needs loss scaling
     config = {**(config or {}), "lr": lr, "num_epochs": num_epochs, "amp": str(dtype), "device": device.type}
-    history = History()
+    parts = {"optimizer": optimizer, "scaler": scaler, "scheduler": scheduler}
+    history, best_state = History(), None
     if resume:
-        path = Path(checkpoint_dir or ".") / "last.pt" if resume is True else Path(resume)
-        state = load_checkpoint(path, model, optimizer, scaler, map_location=device)
-        history = History.from_dict(state["history"])
-        history.stopped = ""
-        todo = f"training to epoch {num_epochs}" if state["epoch"] < num_epochs else "nothing left to do"
-        print(f"Resuming from {path.name}: {state['epoch']} epochs done, {todo}.")
-        best_state = _best_state(model, history, path.parent / "best.pt")
-    else:
-        best_state = None
+        history, best_state = resume_from(resume, checkpoint_dir, model, parts, train_loader, lr, num_epochs, device)
     step_model = torch.compile(model, **(compile if isinstance(compile, dict) else {})) if compile else model
     start = time.perf_counter() - (history.elapsed or [0.0])[-1]
     first_epoch = len(history) + 1
-    bar = tqdm(total=_total_batches(train_loader, num_epochs - first_epoch + 1), disable=not progress, unit="batch")
+    bar = tqdm(total=steps and steps * (num_epochs - first_epoch + 1), disable=not progress, unit="batch")
     try:
         for epoch in range(first_epoch, num_epochs + 1):
             bar.set_description(f"epoch {epoch}/{num_epochs}")
             sync(device)
             epoch_start = time.perf_counter()
-            train_loss, num_images = _train_one_epoch(
-                step_model, train_loader, optimizer, loss_fn, device, dtype, scaler, channels_last, bar
+            train_loss, num_images = run_epoch(
+                step_model,
+                train_loader,
+                optimizer,
+                loss_fn,
+                device,
+                scheduler=scheduler,
+                scaler=scaler,
+                dtype=dtype,
+                channels_last=channels_last,
+                bar=bar,
             )
             sync(device)
             train_seconds = time.perf_counter() - epoch_start
-            metrics = evaluate(step_model, val_loader, device, loss_fn, amp=amp, channels_last=channels_last)
+            metrics = evaluate_with(step_model, val_loader, device, loss_fn, dtype=dtype, channels_last=channels_last)
+            if not (math.isfinite(train_loss) and math.isfinite(metrics["loss"])):
+                _restore(model, best_state, restore_best)
+                kept = _kept(history, best_state) if restore_best and best_state is not None else ""
+                message = _diverged(epoch, (train_loss, metrics["loss"]), kept, checkpoint_dir, lr)
+                raise TrainingDiverged(message, history)
             history.append(
                 epoch=epoch,
                 train_loss=train_loss,
@@ -150,12 +122,14 @@ def fit(
                 train_seconds=train_seconds,
                 num_images=num_images,
                 elapsed=time.perf_counter() - start,
+                lr=optimizer.param_groups[0]["lr"],
+                val_class_dice=metrics.get("class_dice"),
             )
             bar.set_postfix(loss=f"{train_loss:.3f}", val_dice=f"{metrics['dice']:.3f}")
             if history.best_epoch == epoch:
-                best_state = {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
+                best_state = _copy(model)
             if checkpoint_dir is not None:
-                _save(checkpoint_dir, model, optimizer, epoch, history, config, scaler)
+                save_checkpoints(checkpoint_dir, model, epoch, history, config, rng=rng_state(train_loader), **parts)
             if on_epoch_end is not None:
                 on_epoch_end(history)
             if target_dice is not None and metrics["dice"] >= target_dice:
@@ -163,62 +137,108 @@ def fit(
                 break
     except KeyboardInterrupt:
         history.stopped = "interrupted"
-        kept = (
-            f"keeping the best weights (epoch {history.best_epoch}, validation Dice {history.best_val_dice:.3f})"
-            if best_state is not None
-            else "no epoch had finished, so the model keeps its partly trained weights"
-        )
-        print(f"Training stopped by Ctrl-C after {len(history)} epochs: {kept} and the history.")
+        print(f"Training stopped by Ctrl-C after {len(history)} epochs: {_kept(history, best_state)} and the history.")
     finally:
         bar.close()
-    if restore_best and best_state is not None:
-        unwrap(model).load_state_dict(best_state)
+    _restore(model, best_state, restore_best)
     return history
 
 
-def _train_one_epoch(model, loader, optimizer, loss_fn, device, dtype, scaler, channels_last, bar):
-    model.train()
-    total, count = torch.zeros((), device=device), 0
-    for batch in loader:
-        images, mask = unpack(batch, "the training loader")
-        images, mask = _to(images, device, channels_last), mask.to(device, non_blocking=True)
-        with _autocast(device, dtype):
-            logits = model(images)
-        loss = loss_fn(logits.float(), mask)
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-        else:
-            loss.backward()
-            optimizer.step()
-        total += loss.detach() * len(images)
-        count += len(images)
-        bar.update(1)
-    if count == 0:
-        raise ValueError("The training loader is empty: give it at least one batch.")
-    return total.item() / count, count
+def save_checkpoints(
+    checkpoint_dir, model, epoch, history, config, *, optimizer=None, scaler=None, scheduler=None, rng=None
+):
+    """The checkpoint step: ``last.pt`` every epoch, then ``best.pt`` when this epoch is the best so far.
+
+    Each file is written atomically. An interrupt between the two writes leaves ``last.pt``
+    holding the best epoch while ``best.pt`` lags behind; ``resume_from`` sees it and copies
+    ``last.pt`` over ``best.pt``, so the best epoch named is always the one ``best.pt`` holds.
+    """
+    folder = Path(checkpoint_dir)
+    parts = {"optimizer": optimizer, "scaler": scaler, "scheduler": scheduler, "rng": rng}
+    save_checkpoint(folder / "last.pt", model, epoch=epoch, history=history, config=config, **parts)
+    if history.best_epoch == epoch:
+        save_checkpoint(folder / "best.pt", model, epoch=epoch, history=history, config=config, **parts)
 
 
-def _best_state(model, history, best_path):
-    """On resume: the best weights so far, from ``best.pt`` beside ``last.pt`` (else the loaded ones)."""
+def resume_from(resume, checkpoint_dir, model, parts, train_loader, lr, num_epochs, device):
+    """Load ``last.pt`` (or the path ``resume``) into the model and ``parts``; return (history, best weights)."""
+    path = Path(checkpoint_dir or ".") / "last.pt" if resume is True else Path(resume)
+    state = load_checkpoint(path, model, parts["optimizer"], parts["scaler"], device, scheduler=parts["scheduler"])
+    history = History.from_dict(state["history"])
+    history.stopped = ""
+    todo = f"training to epoch {num_epochs}" if state["epoch"] < num_epochs else "nothing left to do"
+    print(f"Resuming from {path.name}: {state['epoch']} epochs done, {todo}.")
+    _resume_schedule(state, parts, _length(train_loader), lr, num_epochs)
+    if state.get("rng") is not None:
+        restore_rng_state(state["rng"], train_loader)
+    else:
+        print("This checkpoint holds no random states: the data order will differ from an unbroken run.")
+    return history, _best_state(model, history, state, path)
+
+
+def _resume_schedule(state, parts, steps, lr, num_epochs):
+    optimizer, scheduler = parts["optimizer"], parts["scheduler"]
+    if scheduler is not None and state.get("scheduler") is None:  # saved without a schedule: go to its step
+        scheduler.last_epoch = state["epoch"] * steps
+    if scheduler is not None and stretch(scheduler, steps, num_epochs):
+        print(f"The learning-rate schedule now decays to zero at epoch {num_epochs}.")
+    old_lr = state["config"].get("lr")
+    if old_lr is None or old_lr == lr:
+        return
+    if scheduler is not None:
+        set_base_lr(scheduler, lr)
+    else:
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    print(f"Applying the new lr={lr:g} (the checkpoint trained with lr={old_lr:g}) from the next step on.")
+
+
+def _best_state(model, history, state, last_path):
+    """The best weights so far: from ``best.pt`` beside ``last.pt``, or ``last.pt`` itself when it is the best."""
     if history.best_epoch is None:
         return None
-    if best_path.is_file():
-        return read_checkpoint(best_path, map_location=next(model.parameters()).device)["model"]
+    best_path = last_path.parent / "best.pt"
+    if history.best_epoch == state["epoch"]:  # the weights just loaded are the best epoch's
+        if not best_path.is_file() or read_checkpoint(best_path)["epoch"] != state["epoch"]:
+            copy_checkpoint(last_path, best_path)
+            print(f"best.pt lagged behind {last_path.name} (stopped between its two writes): copied it over.")
+        return _copy(model)
+    best = read_checkpoint(best_path, map_location=next(model.parameters()).device)
+    if best["epoch"] != history.best_epoch:
+        raise ValueError(
+            f"{last_path.name} names epoch {history.best_epoch} as the best, but best.pt holds epoch {best['epoch']}: "
+            "the two files come from different runs. Resume from a folder holding one run's checkpoints."
+        )
+    return best["model"]
+
+
+def _copy(model):
     return {k: v.detach().clone() for k, v in unwrap(model).state_dict().items()}
 
 
-def _total_batches(loader, num_epochs):
+def _restore(model, best_state, restore_best):
+    if restore_best and best_state is not None:
+        unwrap(model).load_state_dict(best_state)
+
+
+def _kept(history, best_state):
+    if best_state is None:
+        return "no epoch had finished, so the model keeps its partly trained weights"
+    return f"keeping the best weights (epoch {history.best_epoch}, validation Dice {history.best_val_dice:.3f})"
+
+
+def _diverged(epoch, losses, kept, checkpoint_dir, lr):
+    kept = kept.replace("keeping", "The model keeps") if kept else "The model's weights are not numbers: rebuild it"
+    saved = f"; no checkpoint was written for epoch {epoch}, so {checkpoint_dir} holds the last good epoch"
+    return (
+        f"Training stopped in epoch {epoch}: the loss is no longer a number (training {losses[0]}, validation "
+        f"{losses[1]}), so this epoch's weights are lost. {kept}{saved if checkpoint_dir else ''}. "
+        f"Lower lr (now {lr:g}) or look for extreme values in the data."
+    )
+
+
+def _length(loader):
     try:
-        return len(loader) * num_epochs
-    except TypeError:  # an iterable without a length: the bar counts without a total
+        return len(loader)
+    except TypeError:  # an iterable without a length: no schedule, and the bar counts without a total
         return None
-
-
-def _save(checkpoint_dir, model, optimizer, epoch, history, config, scaler):
-    folder = Path(checkpoint_dir)
-    save_checkpoint(folder / "last.pt", model, optimizer, epoch, history, config, scaler)
-    if history.best_epoch == epoch:
-        save_checkpoint(folder / "best.pt", model, optimizer, epoch, history, config, scaler)
