@@ -165,7 +165,7 @@ def test_raising_constructor_is_reported():
             super().__init__()
             raise ValueError("no idea yet")
 
-    fails(check_double_conv, DoubleConv, "DoubleConv(3, 8) raised ValueError: no idea yet", "raise ValueError")
+    fails(check_double_conv, DoubleConv, "DoubleConv(4, 4) raised ValueError: no idea yet", "raise ValueError")
 
 
 def test_raising_forward_is_reported():
@@ -173,7 +173,7 @@ def test_raising_forward_is_reported():
         def forward(self, x):
             return self.double_convs(x)
 
-    message = fails(check_double_conv, DoubleConv, "DoubleConv(3, 8)(x) with x of shape (2, 3, 12, 12) raised")
+    message = fails(check_double_conv, DoubleConv, "DoubleConv(4, 4)(x) with x of shape (2, 4, 12, 12) raised")
     assert "AttributeError" in message and "`return self.double_convs(x)`" in message
 
 
@@ -308,11 +308,11 @@ UP_MISTAKES = {
     ),
     "skip never concatenated": (
         {"conv": lambda i, o: DC(i // 2, o), "join": lambda x, skip: x},
-        ["Skip not used", "DoubleConv in Up(8, 4) takes 4 channels"],
+        ["Skip not used", "never calls torch.cat"],
     ),
     "skip added, not concatenated": (
         {"conv": lambda i, o: DC(i // 2, o), "join": lambda x, skip: x + skip},
-        ["Skip not used"],
+        ["Skip added, not concatenated", 'prose says the two are "added"', "torch.cat([skip, x], dim=1)"],
     ),
     "no cat at all": ({"join": lambda x, skip: torch.zeros_like(x).repeat(1, 2, 1, 1)}, ["never calls torch.cat"]),
     "up-sampling never applied": (
