@@ -7,6 +7,7 @@ from torch import nn
 
 from unet_course import blocks
 from unet_course.checks import (
+    load_weights_by_structure,
     CheckFailed,
     check_dice,
     check_double_conv,
@@ -512,3 +513,253 @@ def test_dice_written_another_way_passes():
 def test_dice_mistakes(mistake):
     fn, words = DICE_MISTAKES[mistake]
     fails(check_dice, fn, *words)
+
+
+# behaviour: gradients, variants, diagnoses (issue 13) ----------------------------------------
+
+
+def text_layers(i, o):
+    return [conv3(i, o), BN(o), relu(), conv3(o, o), BN(o), relu()]
+
+
+def forward_block(body, layers=text_layers):
+    """A DoubleConv whose forward is ``body(self, x)``, built from ``layers``."""
+
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.double_conv = nn.Sequential(*layers(in_channels, out_channels))
+
+        def forward(self, x):
+            return body(self, x)
+
+    return DoubleConv
+
+
+def _no_grad_forward(self, x):
+    with torch.no_grad():
+        return self.double_conv(x)
+
+
+class FrozenDoubleConv(blocks.DoubleConv):
+    def __init__(self, in_channels, out_channels):
+        super().__init__(in_channels, out_channels)
+        self.double_conv[0].requires_grad_(False)
+
+
+BEHAVIOUR_MISTAKES = {
+    "no_grad in forward": (forward_block(_no_grad_forward), ["under torch.no_grad()", "Conv2d(4, 4"]),
+    "x.detach()": (forward_block(lambda self, x: self.double_conv(x.detach())), ["No gradient reaches `x`"]),
+    "frozen conv": (FrozenDoubleConv, ["Frozen parameters", "`double_conv.0.weight`", "requires_grad=False"]),
+    "InstanceNorm": (
+        sequential_block(lambda i, o: [conv3(i, o), nn.InstanceNorm2d(o), relu(), conv3(o, o), nn.InstanceNorm2d(o), relu()]),
+        ["uses InstanceNorm2d(4", "it uses nn.BatchNorm2d(out_channels)"],
+    ),
+    "residual": (forward_block(lambda self, x: self.double_conv(x) + x), ["a residual connection", "has none"]),
+    "BN eps": (
+        sequential_block(lambda i, o: [conv3(i, o), BN(o, eps=1e-3), relu(), conv3(o, o), BN(o), relu()]),
+        ["nn.BatchNorm2d(..., eps=0.001)", "keeps BatchNorm's defaults (eps=1e-05)"],
+    ),
+    "Dropout": (
+        sequential_block(lambda i, o: [conv3(i, o), BN(o), relu(), nn.Dropout2d(0.1), conv3(o, o), BN(o), relu()]),
+        ["uses Dropout2d(p=0.1", "no dropout at all"],
+    ),
+    "LeakyReLU": (
+        sequential_block(lambda i, o: [conv3(i, o), BN(o), nn.LeakyReLU(), conv3(o, o), BN(o), nn.LeakyReLU()]),
+        ["uses LeakyReLU", "nn.ReLU(inplace=True)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(BEHAVIOUR_MISTAKES))
+def test_double_conv_behaviour_mistakes(mistake):
+    cls, words = BEHAVIOUR_MISTAKES[mistake]
+    fails(check_double_conv, cls, *words)
+
+
+def test_other_attribute_names_pass_with_a_note_and_load_by_structure(capsys):
+    class DoubleConv(nn.Module):
+        def __init__(self, in_channels, out_channels):
+            super().__init__()
+            self.layers = nn.Sequential(*text_layers(in_channels, out_channels))
+
+        def forward(self, x):
+            return self.layers(x)
+
+    check_double_conv(DoubleConv)
+    out = capsys.readouterr().out
+    assert out.startswith("DoubleConv OK:") and "name your attributes `self.double_conv`" in out
+    mine, package = DoubleConv(1, 8).eval(), blocks.DoubleConv(1, 8).eval()
+    with pytest.raises(RuntimeError, match="Missing key"):
+        package.load_state_dict(mine.state_dict())  # what the later cell does by name
+    load_weights_by_structure(package, mine)
+    x = torch.randn(2, 1, 12, 12)
+    assert torch.equal(mine(x), package(x))
+    with pytest.raises(CheckFailed, match="the source has 4 layers with weights, the target 1"):
+        load_weights_by_structure(blocks.OutConv(8, 1), mine)
+
+
+def test_the_course_names_give_no_note(capsys):
+    check_double_conv(blocks.DoubleConv)
+    assert "Note:" not in capsys.readouterr().out
+
+
+def test_a_failed_check_shows_its_message_only_in_jupyter():
+    with pytest.raises(CheckFailed) as failure:
+        check_double_conv(forward_block(lambda self, x: self.double_conv(x) + x))
+    assert failure.value._render_traceback_() == [f"CheckFailed: {failure.value}"]
+    assert failure.value.__traceback__ is not None  # pytest still sees where it came from
+
+
+def test_a_forward_that_never_ends_is_stopped(monkeypatch):
+    from unet_course.checks import _core
+
+    monkeypatch.setattr(_core, "TIME_LIMIT", 0.5)
+    stop = []
+
+    def forever(self, x):
+        while not stop:
+            pass
+        return x
+
+    try:
+        fails(check_double_conv, forward_block(forever), "check_double_conv stopped after 0.5 s", "while True", "restart")
+    finally:
+        stop.append(True)  # let the worker thread end
+
+
+class CeilDown(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.downsampling = nn.Sequential(nn.MaxPool2d(2, ceil_mode=True), DC(in_channels, out_channels))
+
+    def forward(self, x):
+        return self.downsampling(x)
+
+
+class NoGradDown(blocks.Down):
+    def forward(self, x):
+        with torch.no_grad():
+            x = self.downsampling[0](x)
+        return self.downsampling[1](x)
+
+
+def test_down_ceil_mode_and_no_grad():
+    fails(check_down, CeilDown, "nn.MaxPool2d(..., ceil_mode=True)", "15x15 map becomes 8x8")
+    fails(check_down, NoGradDown, "runs MaxPool2d", "under torch.no_grad()")
+
+
+def _up_conv(**options):
+    return lambda i: nn.ConvTranspose2d(i, i // 2, **options)
+
+
+class SkipFirstUp(blocks.Up):
+    def forward(self, skip, x):
+        return self.conv(torch.cat([skip, self.upsampling(x)], dim=1))
+
+
+class OtherNamesSwappedUp(blocks.Up):
+    def forward(self, below, across):
+        return self.conv(torch.cat([below, self.upsampling(across)], dim=1))
+
+
+class DetachedSkipUp(blocks.Up):
+    def forward(self, x, skip):
+        return self.conv(torch.cat([skip.detach(), self.upsampling(x)], dim=1))
+
+
+class FrozenUp(blocks.Up):
+    def __init__(self, in_channels, out_channels):
+        super().__init__(in_channels, out_channels)
+        self.upsampling.requires_grad_(False)
+
+
+class InterpolatingUp(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.upsampling = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(in_channels, in_channels // 2, 1))
+        self.conv = DC(in_channels, out_channels)
+
+    def forward(self, x, skip):
+        return self.conv(torch.cat([skip, self.upsampling(x)], dim=1))
+
+
+UP_DIAGNOSES = {
+    "kernel 3, padding 1, output_padding 1": (
+        up_block(upsampling=_up_conv(kernel_size=3, stride=2, padding=1, output_padding=1)),
+        ["kernel_size=3, stride=2, padding=1, output_padding=1) doubles the size, but not the text's kernel 2 / stride 2"],
+    ),
+    "kernel 4, padding 1": (
+        up_block(upsampling=_up_conv(kernel_size=4, stride=2, padding=1)),
+        ["kernel_size=4, stride=2, padding=1) doubles the size, but not the text's kernel 2 / stride 2"],
+    ),
+    "kernel 3, no padding": (
+        up_block(upsampling=_up_conv(kernel_size=3, stride=2)),
+        ["kernel_size=3, stride=2, padding=0) turns 4x4 into 9x9", "so the size is not doubled"],
+    ),
+    "forward(self, skip, x)": (SkipFirstUp, ["Swapped arguments: your Up defines forward(self, skip, x)"]),
+    "swapped under other names": (OtherNamesSwappedUp, ["Swapped arguments", "works when called as up(skip, x)"]),
+    "detached skip": (DetachedSkipUp, ["No gradient reaches `skip`"]),
+    "frozen up-conv": (FrozenUp, ["Frozen parameters", "`upsampling.weight`"]),
+    "interpolation": (InterpolatingUp, ["it up-samples with interpolation (Upsample(scale_factor=2.0"]),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(UP_DIAGNOSES))
+def test_up_diagnoses(mistake):
+    cls, words = UP_DIAGNOSES[mistake]
+    fails(check_up, cls, *words)
+
+
+class MisWiredUNet(UNet):
+    def forward(self, x):
+        x1 = self.in_conv(x)
+        x2 = self.downs[0](x1)
+        x3 = self.downs[1](x2)
+        x4 = self.downs[2](x3)
+        x5 = self.downs[3](x4)
+        x = self.ups[0](x5, x3)  # the wrong level
+        x = self.ups[1](x, x3)
+        x = self.ups[2](x, x2)
+        return self.out_conv(self.ups[3](x, x1))
+
+
+class DetachedSkipsUNet(UNet):
+    def forward(self, x):
+        x = self.in_conv(x)
+        skips = []
+        for down in self.downs:
+            skips.append(x.detach())
+            x = down(x)
+        for up in self.ups:
+            x = up(x, skips.pop())
+        return self.out_conv(x)
+
+
+class FrozenEncoderUNet(UNet):
+    def __init__(self, in_channels=1, num_classes=1):
+        super().__init__(in_channels, num_classes)
+        self.downs[0].requires_grad_(False)
+
+
+def test_unet_wiring_is_blamed_on_the_students_forward():
+    message = fails(check_unet, MisWiredUNet, "Skips wired wrongly", "x = self.ups[0](x5, x3)", "up1(x5, x4)")
+    assert "blocks.py" not in message and "input whose height" not in message
+
+
+def test_unet_detached_skips_and_frozen_encoder():
+    fails(check_unet, DetachedSkipsUNet, "`up1` gets its second input without a gradient")
+    fails(check_unet, FrozenEncoderUNet, "Frozen parameters", "`down1.downsampling.1.double_conv.0.weight`", "and 3 more")
+
+
+def test_dice_per_channel_and_half_detached():
+    def per_channel(probs, mask, smooth=1.0):
+        dims = (2, 3)
+        return ((2 * (probs * mask).sum(dims) + smooth) / (probs.sum(dims) + mask.sum(dims) + smooth)).mean()
+
+    def half_detached(probs, mask, smooth=1.0):
+        dims = (1, 2, 3)
+        return ((2 * (probs * mask).sum(dims) + smooth) / (probs.detach().sum(dims) + mask.sum(dims) + smooth)).mean()
+
+    fails(check_dice, per_channel, "computes one Dice per channel and averages those")
+    fails(check_dice, half_detached, "value is right but its gradient is not", "probs.detach()")

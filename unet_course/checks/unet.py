@@ -18,7 +18,7 @@ from ._core import (
     call,
     close,
     describe,
-    error_text,
+    _student_frame,
     expect_class,
     modules_of,
     run,
@@ -98,10 +98,11 @@ def _wiring(trace, name):
     """A forward that fails inside an Up: the skips are wired to the wrong levels."""
     if trace.error is None or not _inside_up(trace.error):
         return
-    where = error_text(trace.error)
+    frame = _student_frame(trace.error)
+    where = f" at the line `{frame.line}`" if frame is not None and frame.line else ""
     raise CheckFailed(
-        f"Skips wired wrongly: in your {name.split('(')[0]}.forward an Up gets a skip from the wrong level, so the "
-        f"up-sampled x and the skip do not fit together ({where}). Each Up takes the encoder output of its own "
+        f"Skips wired wrongly: in your {name.split('(')[0]}.forward an Up gets a skip from the wrong level{where}, so "
+        "the up-sampled x and the skip do not fit together. Each Up takes the encoder output of its own "
         f"level, the deepest first. {WIRING}"
     )
 
