@@ -7,16 +7,19 @@ from torch import nn
 
 from unet_course import blocks
 from unet_course.checks import (
-    load_weights_by_structure,
     CheckFailed,
     check_dice,
     check_double_conv,
     check_down,
     check_out_conv,
+    check_train_one_epoch,
     check_unet,
     check_up,
+    check_validate,
+    load_weights_by_structure,
 )
 from unet_course.checks.dice import reference_dice
+from unet_course.metrics import hard_dice
 from unet_course.model import UNet
 
 
@@ -552,7 +555,9 @@ BEHAVIOUR_MISTAKES = {
     "x.detach()": (forward_block(lambda self, x: self.double_conv(x.detach())), ["No gradient reaches `x`"]),
     "frozen conv": (FrozenDoubleConv, ["Frozen parameters", "`double_conv.0.weight`", "requires_grad=False"]),
     "InstanceNorm": (
-        sequential_block(lambda i, o: [conv3(i, o), nn.InstanceNorm2d(o), relu(), conv3(o, o), nn.InstanceNorm2d(o), relu()]),
+        sequential_block(
+            lambda i, o: [conv3(i, o), nn.InstanceNorm2d(o), relu(), conv3(o, o), nn.InstanceNorm2d(o), relu()]
+        ),
         ["uses InstanceNorm2d(4", "it uses nn.BatchNorm2d(out_channels)"],
     ),
     "residual": (forward_block(lambda self, x: self.double_conv(x) + x), ["a residual connection", "has none"]),
@@ -623,7 +628,9 @@ def test_a_forward_that_never_ends_is_stopped(monkeypatch):
         return x
 
     try:
-        fails(check_double_conv, forward_block(forever), "check_double_conv stopped after 0.5 s", "while True", "restart")
+        fails(
+            check_double_conv, forward_block(forever), "check_double_conv stopped after 0.5 s", "while True", "restart"
+        )
     finally:
         stop.append(True)  # let the worker thread end
 
@@ -687,7 +694,10 @@ class InterpolatingUp(nn.Module):
 UP_DIAGNOSES = {
     "kernel 3, padding 1, output_padding 1": (
         up_block(upsampling=_up_conv(kernel_size=3, stride=2, padding=1, output_padding=1)),
-        ["kernel_size=3, stride=2, padding=1, output_padding=1) doubles the size, but not the text's kernel 2 / stride 2"],
+        [
+            "kernel_size=3, stride=2, padding=1, output_padding=1) doubles the size",
+            "but not the text's kernel 2 / stride 2",
+        ],
     ),
     "kernel 4, padding 1": (
         up_block(upsampling=_up_conv(kernel_size=4, stride=2, padding=1)),
@@ -749,7 +759,9 @@ def test_unet_wiring_is_blamed_on_the_students_forward():
 
 def test_unet_detached_skips_and_frozen_encoder():
     fails(check_unet, DetachedSkipsUNet, "`up1` gets its second input without a gradient")
-    fails(check_unet, FrozenEncoderUNet, "Frozen parameters", "`down1.downsampling.1.double_conv.0.weight`", "and 3 more")
+    fails(
+        check_unet, FrozenEncoderUNet, "Frozen parameters", "`down1.downsampling.1.double_conv.0.weight`", "and 3 more"
+    )
 
 
 def test_dice_per_channel_and_half_detached():
@@ -763,3 +775,124 @@ def test_dice_per_channel_and_half_detached():
 
     fails(check_dice, per_channel, "computes one Dice per channel and averages those")
     fails(check_dice, half_detached, "value is right but its gradient is not", "probs.detach()")
+
+
+# the training loop (notebook 07) --------------------------------------------------------------
+
+
+def make_train(train_mode=True, zero_grad=True, backward=True, step=True, per_image=True, swap=False, as_tensor=False):
+    def train_one_epoch(model, loader, optimizer, loss_fn, device):
+        if train_mode:
+            model.train()
+        total, count, losses = 0.0, 0, []
+        for images, masks in loader:
+            images, masks = images.to(device), masks.to(device)
+            if zero_grad:
+                optimizer.zero_grad()
+            logits = model(images)
+            loss = loss_fn(masks, logits) if swap else loss_fn(logits, masks)
+            if backward:
+                loss.backward()
+            if step:
+                optimizer.step()
+            total += loss.item() * images.shape[0]
+            count += images.shape[0]
+            losses.append(loss.item())
+        if as_tensor:
+            return torch.tensor(total / count)
+        return total / count if per_image else sum(losses) / len(losses)
+
+    return train_one_epoch
+
+
+def test_train_one_epoch_reference_passes(capsys):
+    check_train_one_epoch(make_train())
+    assert capsys.readouterr().out.startswith("train_one_epoch OK: train mode, zero_grad/backward/step")
+
+
+TRAIN_MISTAKES = {
+    "no model.train()": ({"train_mode": False}, ["never calls model.train() before the forward"]),
+    "no zero_grad": ({"zero_grad": False}, ["Gradients accumulate", "optimizer.zero_grad()"]),
+    "no backward": ({"backward": False}, ["optimizer.step() ran without gradients", "loss.backward()"]),
+    "no step": ({"step": False}, ["never calls optimizer.step()"]),
+    "mean of batch means": ({"per_image": False}, ["returns the mean of the batch losses", "weight each batch"]),
+    "mask first": ({"swap": True}, ["loss_fn(masks, logits): the prediction comes first"]),
+    "tensor returned": ({"as_tensor": True}, ["returned a tensor", "not a float"]),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(TRAIN_MISTAKES))
+def test_train_one_epoch_mistakes(mistake):
+    options, words = TRAIN_MISTAKES[mistake]
+    fails(check_train_one_epoch, make_train(**options), *words)
+
+
+def test_train_one_epoch_that_does_not_learn():
+    def zero_lr(model, loader, optimizer, loss_fn, device):
+        for group in optimizer.param_groups:
+            group["lr"] = 0.0
+        return make_train()(model, loader, optimizer, loss_fn, device)
+
+    fails(check_train_one_epoch, zero_lr, "The loss did not go down")
+
+
+def make_validate(eval_mode=True, no_grad=True, backward=False, per_image=True, dice="hard", update=False):
+    def validate(model, loader, loss_fn, device):
+        if eval_mode:
+            model.eval()
+        loss_sum, dice_sum, count, dices = 0.0, 0.0, 0, []
+        context = torch.no_grad() if no_grad else torch.enable_grad()
+        with context:
+            for images, masks in loader:
+                logits = model(images)
+                loss = loss_fn(logits, masks)
+                if backward:
+                    loss.backward()
+                if update:
+                    with torch.no_grad():
+                        next(model.parameters()).add_(0.01)
+                probs = torch.sigmoid(logits)
+                if dice == "hard":
+                    score = hard_dice(probs, masks)
+                elif dice == "logits":
+                    score = hard_dice(logits, masks)
+                else:
+                    score = reference_dice(probs, masks)
+                n = images.shape[0]
+                loss_sum, dice_sum, count = loss_sum + loss.item() * n, dice_sum + score.item() * n, count + n
+                dices.append(score.item())
+        return {"loss": loss_sum / count, "dice": dice_sum / count if per_image else sum(dices) / len(dices)}
+
+    return validate
+
+
+def test_validate_reference_passes(capsys):
+    check_validate(make_validate())
+    assert capsys.readouterr().out.startswith("validate OK: eval mode, no graphs, no updates")
+
+
+VALIDATE_MISTAKES = {
+    "no model.eval()": ({"eval_mode": False}, ["never calls model.eval() before the forward"]),
+    "graphs built": ({"no_grad": False}, ["builds autograd graphs", "torch.no_grad()"]),
+    "backward": ({"no_grad": False, "backward": True}, ["validate calls loss.backward()"]),
+    "weights updated": ({"update": True}, ["validate changed the model (0.weight)"]),
+    "dice of batch means": ({"per_image": False}, ['"dice" averages the batch means']),
+    "dice of logits": ({"dice": "logits"}, ['"dice" thresholds the logits at 0.5']),
+    "soft dice": ({"dice": "soft"}, ['"dice" is the soft Dice of the probabilities']),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(VALIDATE_MISTAKES))
+def test_validate_mistakes(mistake):
+    options, words = VALIDATE_MISTAKES[mistake]
+    fails(check_validate, make_validate(**options), *words)
+
+
+def test_validate_wrong_return():
+    def as_tuple(model, loader, loss_fn, device):
+        result = make_validate()(model, loader, loss_fn, device)
+        return result["loss"], result["dice"]
+
+    fails(
+        check_validate, as_tuple, "validate returned tuple", 'return a dict with two keys, {"loss": ..., "dice": ...}'
+    )

@@ -32,7 +32,9 @@ def solutions(tmp_path):
 
 
 def test_checks_of_reads_top_level_check_calls():
-    notebook = new_notebook(cells=[new_code_cell("check_dice(dice)\nx = 1"), new_code_cell("try:\n    check_up(Up)\nexcept: pass")])
+    notebook = new_notebook(
+        cells=[new_code_cell("check_dice(dice)\nx = 1"), new_code_cell("try:\n    check_up(Up)\nexcept: pass")]
+    )
     assert checks_of(notebook) == [("check_dice", "dice")]
 
 
@@ -41,7 +43,11 @@ def test_spoofed_hanging_and_crashing_notebooks_are_each_reported(tmp_path, solu
     students = tmp_path / "students"
     students.mkdir()
     spoof = write(
-        students, "07_spoof.ipynb", IMPORTS, LOSS, "check_dice = lambda fn: print('dice OK')",
+        students,
+        "07_spoof.ipynb",
+        IMPORTS,
+        LOSS,
+        "check_dice = lambda fn: print('dice OK')",
         "try:\n    check_dice(dice)\nexcept Exception:\n    print('dice OK')",
     )
     sleep = write(students, "07_sleep.ipynb", IMPORTS, RIGHT, "import time\ntime.sleep(120)", "check_dice(dice)")

@@ -52,7 +52,9 @@ def gradients(block, name, inputs, input_names):
         for hook in hooks:
             hook.remove()
     if trace.error is not None:
-        raise CheckFailed(f"{name} raised {type(trace.error).__name__} when its input required a gradient: {trace.error}")
+        raise CheckFailed(
+            f"{name} raised {type(trace.error).__name__} when its input required a gradient: {trace.error}"
+        )
     if trace.grad_off:
         raise CheckFailed(
             f"{name} runs {describe(trace.grad_off[0])} under torch.no_grad() (or torch.inference_mode()): no "

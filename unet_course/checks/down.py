@@ -23,8 +23,12 @@ def _pooling(block, name):
         )
     for pool in modules_of(block, nn.MaxPool2d):
         if pool.ceil_mode or pool.return_indices or pair(pool.dilation) != (1, 1):
-            setting = "ceil_mode=True" if pool.ceil_mode else "return_indices=True" if pool.return_indices else (
-                f"dilation={pair(pool.dilation)[0]}"
+            setting = (
+                "ceil_mode=True"
+                if pool.ceil_mode
+                else "return_indices=True"
+                if pool.return_indices
+                else (f"dilation={pair(pool.dilation)[0]}")
             )
             effect = " (an odd 15x15 map becomes 8x8, not 7x7 as in the text)" if pool.ceil_mode else ""
             raise CheckFailed(

@@ -17,7 +17,6 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ..metrics import hard_dice
 from ._core import CheckFailed, call, seeded, time_limited
 
 IMAGES, BATCH, EPOCHS = 5, 2, 4
@@ -115,18 +114,27 @@ def _train_calls(fn, model, loader, log):
     optimizer = _WatchedAdam(model.parameters(), log)
     loss_fn = _Loss(log)
     returned = []
-    for epoch in range(EPOCHS):
+    for _ in range(EPOCHS):
         model.eval()  # a train_one_epoch that forgets model.train() runs in eval mode
         log.losses.clear()
-        result = call("train_one_epoch(model, loader, optimizer, loss_fn, device)", fn, model, loader, optimizer, loss_fn,
-                      torch.device("cpu"))
+        result = call(
+            "train_one_epoch(model, loader, optimizer, loss_fn, device)",
+            fn,
+            model,
+            loader,
+            optimizer,
+            loss_fn,
+            torch.device("cpu"),
+        )
         returned.append((_returned_float(result, "train_one_epoch"), list(log.losses)))
     return returned
 
 
 def _train_steps(log, batches):
     if not log.forwards:
-        raise CheckFailed("train_one_epoch never runs the model: for each (images, masks) in loader, logits = model(images).")
+        raise CheckFailed(
+            "train_one_epoch never runs the model: for each (images, masks) in loader, logits = model(images)."
+        )
     if not all(training for training, _ in log.forwards):
         raise CheckFailed(
             "The model ran in eval mode: train_one_epoch never calls model.train() before the forward, so BatchNorm "
@@ -138,7 +146,9 @@ def _train_steps(log, batches):
     if any(swapped for _, _, swapped in log.losses):
         raise CheckFailed("loss_fn(masks, logits): the prediction comes first, then the mask: loss_fn(logits, masks).")
     if log.steps == 0:
-        raise CheckFailed("train_one_epoch never calls optimizer.step(): the weights never change. Call it after loss.backward().")
+        raise CheckFailed(
+            "train_one_epoch never calls optimizer.step(): the weights never change. Call it after loss.backward()."
+        )
     if log.gradless_steps:
         raise CheckFailed(
             "optimizer.step() ran without gradients: call loss.backward() before optimizer.step(), on every batch."
@@ -161,11 +171,16 @@ def _train_value(value, losses):
     if abs(value - expected) <= 1e-5 * max(1.0, abs(expected)):
         return
     known = [
-        (sum(v for v, _, _ in losses) / len(losses), "the mean of the batch losses: the last batch has 1 image, "
-         "the others 2, so weight each batch by its size: total += loss.item() * images.shape[0]"),
+        (
+            sum(v for v, _, _ in losses) / len(losses),
+            "the mean of the batch losses: the last batch has 1 image, "
+            "the others 2, so weight each batch by its size: total += loss.item() * images.shape[0]",
+        ),
         (sum(v * n for v, n, _ in losses), "the sum of the losses: divide by the number of images"),
-        (sum(v for v, _, _ in losses), "the sum of the batch losses: weight each by its batch size and divide by "
-         "the number of images"),
+        (
+            sum(v for v, _, _ in losses),
+            "the sum of the batch losses: weight each by its batch size and divide by the number of images",
+        ),
         (losses[-1][0], "the last batch's loss: add up every batch's loss.item() * images.shape[0]"),
     ]
     for candidate, mistake in known:

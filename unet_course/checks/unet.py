@@ -9,16 +9,16 @@ from collections import Counter
 import torch
 from torch import nn
 
-from ..model import UNet, count_parameters
 from .. import blocks
+from ..model import UNet, count_parameters
 from ._compare import raised
 from ._core import (
     PARAMETER_LAYERS,
     CheckFailed,
+    _student_frame,
     call,
     close,
     describe,
-    _student_frame,
     expect_class,
     modules_of,
     run,
@@ -128,7 +128,10 @@ def check_unet(cls):
         x = _same_output(model, reference, name, 1, 1)
         gradients(model, name, [x], ["x"])
     note = names_note(model, reference, "UNet")
-    return "UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output." + note
+    return (
+        "UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output."
+        + note
+    )
 
 
 def _same_output(model, reference, name, in_channels, num_classes):

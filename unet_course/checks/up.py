@@ -32,9 +32,11 @@ def _up_conv_settings(up, name):
     output_padding, dilation = up.output_padding[0], up.dilation[0]
     if (kernel, stride, padding, output_padding, dilation) == (2, 2, 0, 0, 1):
         return
-    written = f"kernel_size={kernel}, stride={stride}, padding={padding}" + (
-        f", output_padding={output_padding}" if output_padding else ""
-    ) + (f", dilation={dilation}" if dilation != 1 else "")
+    written = (
+        f"kernel_size={kernel}, stride={stride}, padding={padding}"
+        + (f", output_padding={output_padding}" if output_padding else "")
+        + (f", dilation={dilation}" if dilation != 1 else "")
+    )
     if _doubles(kernel, stride, padding, output_padding, dilation):
         raise CheckFailed(
             f"In {name}, nn.ConvTranspose2d(..., {written}) doubles the size, but not the text's kernel 2 / "
@@ -91,7 +93,7 @@ def _added(trace, name):
     if "add" in trace.kinds() and "cat" not in trace.kinds():
         raise CheckFailed(
             f"Skip added, not concatenated: {name} adds the skip to x (`skip + x`). The source text's prose says "
-            "the two are \"added\", but its code (and U-Net) concatenates them on the channels: "
+            'the two are "added", but its code (and U-Net) concatenates them on the channels: '
             "x = torch.cat([skip, x], dim=1), which is why the DoubleConv takes in_channels."
         )
 
@@ -166,7 +168,10 @@ def check_up(cls):
             _up_same_as_reference(trace, block, reference, name, x, skip)
             gradients(block, name, [x, skip], ["x", "skip"])
     note = names_note(block, reference, "Up")
-    return "Up OK: up-conv doubles the size and halves the channels, cat [skip, x] on dim 1, DoubleConv; same output." + note
+    return (
+        "Up OK: up-conv doubles the size and halves the channels, cat [skip, x] on dim 1, DoubleConv; same output."
+        + note
+    )
 
 
 def _swapped_call(trace, block, name, in_channels, out_channels, x, skip):

@@ -112,7 +112,9 @@ def check_validate(fn):
         model.train()  # a validate that forgets model.eval() runs in train mode
         before, hooks = _state(model), _watch(model, log)
         try:
-            result = call("validate(model, loader, loss_fn, device)", fn, model, loader, _Loss(log), torch.device("cpu"))
+            result = call(
+                "validate(model, loader, loss_fn, device)", fn, model, loader, _Loss(log), torch.device("cpu")
+            )
         finally:
             for hook in hooks:
                 hook.remove()

@@ -33,8 +33,13 @@ def run(name, limit):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(name, as_version=4)
-    client = NotebookClient(notebook, timeout=int(float(limit)), allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": os.getcwd()}})
+    client = NotebookClient(
+        notebook,
+        timeout=int(float(limit)),
+        allow_errors=True,
+        kernel_name="python3",
+        resources={"metadata": {"path": os.getcwd()}},
+    )
 
     def note_kernel(**_):
         pid = getattr(getattr(client.km, "provisioner", None), "pid", None)

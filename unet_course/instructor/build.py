@@ -8,10 +8,8 @@ lower case) is refused, so no solution leaks. Each copy carries ``metadata.unet_
 ``student/`` survive. The same input always gives the same bytes.
 """
 
-import argparse
 import copy
 import re
-import sys
 from pathlib import Path
 
 import nbformat
@@ -58,8 +56,12 @@ def strip_source(source, where="this cell"):
     for number, line in enumerate(lines, start=1):
         marker = line.strip()
         if marker not in MARKERS and LOOKALIKE.match(line):
-            exact = next(m for m in MARKERS if m.split()[1:2] == [LOOKALIKE.match(line).group(1).upper()]
-                         and ("HIDDEN" in m) == ("hidden" in line.lower()))
+            exact = next(
+                m
+                for m in MARKERS
+                if m.split()[1:2] == [LOOKALIKE.match(line).group(1).upper()]
+                and ("HIDDEN" in m) == ("hidden" in line.lower())
+            )
             raise ExerciseError(
                 f"{where}, line {number}: `{marker}` looks like a marker but is not one, so the solution would "
                 f"stay in the student copy. Write exactly `{exact}`, alone on its line."
@@ -161,9 +163,7 @@ def build(notebooks):
     for path, text in copies.items():
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(text.encode("utf-8"))
-    removed = [
-        p for p in sorted((Path(notebooks) / STUDENT_DIR).glob("*.ipynb")) if p not in copies and generated(p)
-    ]
+    removed = [p for p in sorted((Path(notebooks) / STUDENT_DIR).glob("*.ipynb")) if p not in copies and generated(p)]
     for path in removed:
         path.unlink()
     return list(copies), removed

@@ -48,8 +48,13 @@ def checks_of(notebook):
             continue
         for node in tree.body:
             call = node.value if isinstance(node, ast.Expr) else None
-            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id.startswith("check_")
-                    and len(call.args) == 1 and isinstance(call.args[0], ast.Name)):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id.startswith("check_")
+                and len(call.args) == 1
+                and isinstance(call.args[0], ast.Name)
+            ):
                 found.append((call.func.id, call.args[0].id))
     return found
 
@@ -64,8 +69,13 @@ def _run_limited(arguments, folder, limit):
     """(returncode or None if it ran out of time, stdout, stderr); a process that overruns is killed
     with every process it started (its own session)."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "unet_course.instructor._fresh", *arguments], cwd=folder, env=_environment(),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [sys.executable, "-m", "unet_course.instructor._fresh", *arguments],
+        cwd=folder,
+        env=_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         out, err = process.communicate(timeout=limit)
@@ -138,7 +148,10 @@ def report(name, ran, found):
 def grade_main(paths, solutions="notebooks", notebook_limit=NOTEBOOK_LIMIT, check_limit=CHECK_LIMIT):
     """Grade each notebook; 0 if every check of every notebook passed."""
     if not paths:
-        print("grade: give the student's notebook(s), e.g. python -m unet_course.instructor grade alice/01_double_conv.ipynb")
+        print(
+            "grade: give the student's notebook(s), e.g. "
+            "python -m unet_course.instructor grade alice/01_double_conv.ipynb"
+        )
         return 2
     all_passed = True
     for path in paths:
