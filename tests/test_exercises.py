@@ -6,10 +6,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from unet_course import exercises
 from unet_course.checks import CheckFailed
-from unet_course.exercises import ExerciseError, build, stale, strip_source, student_copies
-from unet_course.grading import grade, report, results
+from unet_course.instructor import ExerciseError, build, stale, strip_source, student_copies
+from unet_course.instructor.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,38 +131,63 @@ def test_build_is_byte_for_byte_deterministic(notebooks):
 
 
 def test_check_names_stale_missing_and_orphaned_copies(notebooks, capsys):
-    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 1
+    assert main(["check", "--notebooks", str(notebooks)]) == 1
     assert "01_double_conv.ipynb (missing)" in capsys.readouterr().out
     build(notebooks)
-    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 0
+    assert main(["check", "--notebooks", str(notebooks)]) == 0
     copy = notebooks / "student" / "01_double_conv.ipynb"
+    (notebooks / "student" / "09_gone.ipynb").write_text(copy.read_text())  # generated once, orphaned now
     copy.write_text(copy.read_text().replace("Write this part", "Write it"))
-    (notebooks / "student" / "09_gone.ipynb").write_text("{}")
+    hand_written = notebooks / "student" / "10_my_own.ipynb"
+    hand_written.write_text(nbformat.writes(new_notebook(cells=[new_code_cell("mine = 1")])))
     assert [(p.name, why) for p, why in stale(notebooks)] == [
         ("01_double_conv.ipynb", "differs"),
         ("09_gone.ipynb", "has no solution notebook with markers"),
     ]
-    assert exercises.main(["check", "--notebooks", str(notebooks)]) == 1
+    assert main(["check", "--notebooks", str(notebooks)]) == 1
     out = capsys.readouterr().out
-    assert "stale: " in out and "01_double_conv.ipynb (differs)" in out and "exercises build" in out
+    assert "stale: " in out and "01_double_conv.ipynb (differs)" in out and "instructor build" in out
     _, removed = build(notebooks)
     assert [p.name for p in removed] == ["09_gone.ipynb"] and stale(notebooks) == []
+    assert "mine = 1" in hand_written.read_text()  # build never deletes what it did not write
+
+
+def test_build_refuses_to_overwrite_a_hand_written_notebook(notebooks):
+    foreign = notebooks / "student" / "01_double_conv.ipynb"
+    foreign.parent.mkdir()
+    foreign.write_text(nbformat.writes(new_notebook(cells=[new_code_cell("mine = 1")])))
+    with pytest.raises(ExerciseError, match="01_double_conv.ipynb was not written by build"):
+        build(notebooks)
+    assert "mine = 1" in foreign.read_text()
+
+
+@pytest.mark.parametrize("marker", ["## BEGIN SOLUTION", "### begin solution", "###BEGIN SOLUTION", "# END SOLUTION"])
+def test_lookalike_markers_are_refused_naming_notebook_cell_and_exact_marker(notebooks, marker):
+    source = f"x = 1\n{marker}\nsecret = 42\n### END SOLUTION"
+    nbformat.write(new_notebook(cells=[new_code_cell("1"), new_code_cell(source)]), notebooks / "02_x.ipynb")
+    with pytest.raises(ExerciseError) as error:
+        build(notebooks)
+    message = str(error.value)
+    assert message.startswith(f"02_x.ipynb, cell 2, line 2: `{marker}` looks like a marker but is not one"), message
+    exact = "### END SOLUTION" if "END" in marker else "### BEGIN SOLUTION"
+    assert f"Write exactly `{exact}`" in message
+    assert not (notebooks / "student" / "02_x.ipynb").exists()
 
 
 def test_command_line_reports_broken_markers(notebooks, capsys):
     (notebooks / "01_double_conv.ipynb").write_text(
         nbformat.writes(new_notebook(cells=[new_code_cell("### END SOLUTION")]))
     )
-    assert exercises.main(["build", "--notebooks", str(notebooks)]) == 2
+    assert main(["build", "--notebooks", str(notebooks)]) == 2
     assert "error: 01_double_conv.ipynb, cell 1, line 1" in capsys.readouterr().err
 
 
 def test_repository_student_copies_are_what_build_writes():
     expected = student_copies(ROOT / "notebooks")
     stored = {p: p.read_text(encoding="utf-8") for p in (ROOT / "notebooks" / "student").glob("*.ipynb")}
-    assert sorted(stored) == sorted(expected), "run: python -m unet_course.exercises build"
+    assert sorted(stored) == sorted(expected), "run: python -m unet_course.instructor build"
     for path, text in expected.items():
-        assert stored[path] == text, f"{path.name} is stale: run python -m unet_course.exercises build"
+        assert stored[path] == text, f"{path.name} is stale: run python -m unet_course.instructor build"
 
 
 def run_definitions(notebook, upto):
@@ -193,32 +217,3 @@ def test_repository_student_copies_check_cells_say_not_implemented(path):
         namespace = run_definitions(copy, number)
         with pytest.raises(CheckFailed, match="is not implemented yet: write the part marked"):
             exec(copy.cells[number].source, namespace)
-
-
-def test_results_read_each_check_cell():
-    notebook = solution_notebook()
-    error = new_output("error", ename="CheckFailed", evalue="One conv instead of two", traceback=[])
-    notebook.cells += [
-        new_code_cell("check_down(Down)", execution_count=4, outputs=[error]),
-        new_code_cell("check_up(Up)", execution_count=5, outputs=[new_output("error", ename="NameError", evalue="Up")]),
-        new_code_cell("check_unet(UNet)"),
-    ]
-    found = results(notebook)
-    assert [(r.check, r.cell, r.status) for r in found] == [
-        ("check_double_conv", 4, "passed"),
-        ("check_down", 5, "failed"),
-        ("check_up", 6, "error"),
-        ("check_unet", 7, "not run"),
-    ]
-    assert found[0].message == "DoubleConv OK" and found[1].message == "One conv instead of two"
-    assert report("x.ipynb", found)[-1] == "  1 of 4 checks passed"
-
-
-@pytest.mark.slow
-def test_grade_runs_a_student_copy_and_reports_its_check(notebooks, capsys):
-    build(notebooks)
-    found = grade(notebooks / "student" / "01_double_conv.ipynb", timeout=120)
-    assert [(r.check, r.status) for r in found] == [("check_double_conv", "failed")]
-    assert found[0].message.startswith("DoubleConv.__init__ is not implemented yet")
-    assert exercises.main(["grade", str(notebooks / "01_double_conv.ipynb")]) == 0
-    assert "1 of 1 checks passed" in capsys.readouterr().out

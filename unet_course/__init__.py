@@ -11,7 +11,7 @@ What the notebooks import once they have built a piece by hand:
 - ``data``: synthetic cells, image/mask folders, the BBBC039 nuclei; ``metrics``: Dice, IoU, losses
 - ``train``: device choice, ``fit`` with checkpoints and resume, ``evaluate``, ``predict``
 - ``viz`` and ``widgets``: every plot and explorer of the notebooks
-- ``checks`` and ``exercises``: the exercise checkers and the student-copy builder
+- ``checks`` and ``instructor``: the exercise checkers; student copies and grading
 - ``bench``: ``python -m unet_course.bench NAME`` prints the course's speed and memory figures
 """
 

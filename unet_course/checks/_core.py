@@ -2,6 +2,8 @@
 trace (which layers and functions ran, in order), and weight sharing with the reference."""
 
 import contextlib
+import functools
+import threading
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +12,9 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-_OURS = (str(Path(torch.__file__).parent), str(Path(__file__).parent))
+# torch and the whole course package: a student's mistake is reported at the student's line, never at ours
+_OURS = (str(Path(torch.__file__).parent), str(Path(__file__).parent.parent))
+TIME_LIMIT = 10.0  # seconds a whole check may take before it is stopped (the tiny tensors need well under 1 s)
 
 # the functions a block's forward may call, by the name the course uses for them
 KINDS = {
@@ -28,12 +32,68 @@ KINDS = {
     "sigmoid_": "sigmoid",
     "softmax": "softmax",
     "log_softmax": "softmax",
+    "add": "add",
+    "__add__": "add",
+    "__radd__": "add",
+    "__iadd__": "add",
+    "detach": "detach",
+    "interpolate": "interpolate",
+    "dropout": "dropout",
+    "dropout2d": "dropout",
+    "instance_norm": "InstanceNorm",
+    "group_norm": "GroupNorm",
+    "layer_norm": "LayerNorm",
 }
 PARAMETER_LAYERS = (nn.Conv2d, nn.ConvTranspose2d, nn.BatchNorm2d)
 
 
 class CheckFailed(AssertionError):
-    """A check found a mistake: the message names it and says how to fix it."""
+    """A check found a mistake: the message names it and says how to fix it.
+
+    In Jupyter the failure shows as its message alone: IPython calls ``_render_traceback_`` for
+    the lines to show, so the student never scrolls through the checker's source.
+    """
+
+    def _render_traceback_(self):
+        return [f"CheckFailed: {self}"]
+
+
+def time_limited(check):
+    """Run ``check`` in a worker thread and stop waiting after TIME_LIMIT seconds.
+
+    A thread, not a subprocess: the student's class lives in the notebook's kernel (often in
+    ``__main__``), which a fresh process cannot import. Python cannot kill a thread, so a forward
+    that loops forever keeps running in the background until the kernel is restarted; the
+    message says so. (Grading re-runs every check in a subprocess, which it does kill.) The
+    checker returns its OK line and this wrapper prints it, in the notebook's own thread.
+    """
+
+    @functools.wraps(check)
+    def limited(*args, **kwargs):
+        __tracebackhide__ = True
+        box = {}
+
+        def work():
+            try:
+                box["ok"] = check(*args, **kwargs)
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name=check.__name__, daemon=True)
+        worker.start()
+        worker.join(TIME_LIMIT)
+        if worker.is_alive():
+            raise CheckFailed(
+                f"{check.__name__} stopped after {TIME_LIMIT:g} s without an answer: your code never finished on "
+                "tiny inputs (a few pixels). Look for a loop that never ends (`while True:`, a `while` whose "
+                "condition never changes) in your __init__ or forward, fix it, then restart the kernel "
+                "(Kernel > Restart) - the runaway loop keeps running in the background until you do."
+            )
+        if "error" in box:
+            raise box["error"].with_traceback(None) from None
+        print(box["ok"])
+
+    return limited
 
 
 def _student_frame(exc):
@@ -105,6 +165,7 @@ class Trace:
 
     events: list = field(default_factory=list)
     modules: list = field(default_factory=list)
+    grad_off: list = field(default_factory=list)  # leaf modules that ran under no_grad / inference_mode
     output: object = None
     error: Exception | None = None
 
@@ -132,6 +193,8 @@ class _Recorder(TorchFunctionMode):
         if kind is not None:  # recorded before the call, so that a call that fails is seen too
             self.trace.events.append(event)
         event.result = func(*args, **kwargs)
+        if kind == "add" and not (isinstance(event.result, torch.Tensor) and event.result.is_floating_point()):
+            self.trace.events.remove(event)  # counters (BatchNorm's num_batches_tracked), not the student's sum
         return event.result
 
 
@@ -140,7 +203,13 @@ def run(what, model, *inputs):
     (a NotImplementedError, a stub still in place, is reported at once)."""
     trace = Trace()
     leaves = [m for m in model.modules() if next(m.children(), None) is None]
-    hooks = [m.register_forward_pre_hook(lambda m, _: trace.modules.append(m)) for m in leaves]
+
+    def seen(module, _):
+        trace.modules.append(module)
+        if not torch.is_grad_enabled() or torch.is_inference_mode_enabled():
+            trace.grad_off.append(module)
+
+    hooks = [m.register_forward_pre_hook(seen) for m in leaves]
     try:
         with _Recorder(trace):
             trace.output = model(*inputs)

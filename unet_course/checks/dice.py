@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from ._core import CheckFailed, call, seeded
+from ._core import CheckFailed, call, seeded, time_limited
 
 SIGNATURE = "dice(probs, mask, smooth=1.0)"
 FORMULA = "(2 * sum(probs * mask) + smooth) / (sum(probs) + sum(mask) + smooth)"
@@ -13,6 +13,12 @@ FORMULA = "(2 * sum(probs * mask) + smooth) / (sum(probs) + sum(mask) + smooth)"
 def reference_dice(probs, mask, smooth=1.0):
     """Per image (sums over channels, height, width), then the mean over the batch."""
     dims = tuple(range(1, probs.dim()))
+    intersection = (probs * mask).sum(dims)
+    return ((2 * intersection + smooth) / (probs.sum(dims) + mask.sum(dims) + smooth)).mean()
+
+
+def _per_channel_dice(probs, mask, smooth=1.0):
+    dims = tuple(range(2, probs.dim()))
     intersection = (probs * mask).sum(dims)
     return ((2 * intersection + smooth) / (probs.sum(dims) + mask.sum(dims) + smooth)).mean()
 
@@ -69,6 +75,11 @@ def _diagnose(value, probs, mask):
             "keeping the batch), then average them with .mean()",
         ),
         (
+            _per_channel_dice(probs, mask),
+            "computes one Dice per channel and averages those: sum over each image's channels too "
+            "(dims 1, 2, 3), so that one image gets one score",
+        ),
+        (
             reference_dice((probs > 0.5).float(), mask),
             "thresholds the probabilities: soft Dice uses them as they are, so that it has a gradient",
         ),
@@ -87,15 +98,17 @@ def _diagnose(value, probs, mask):
     return None
 
 
+@time_limited
 def check_dice(fn):
     """Check the student's ``dice(probs, mask, smooth=1.0)``: batch mean of per-image soft Dice."""
     __tracebackhide__ = True
     if not callable(fn):
         raise CheckFailed(f"check_dice takes your function itself, check_dice(dice), not a {type(fn).__name__}.")
     with seeded():
-        probs = torch.rand(3, 1, 8, 8)
-        mask = (torch.rand(3, 1, 8, 8) > 0.6).float()
+        probs = torch.rand(3, 2, 8, 8)  # two channels: per-channel and per-image Dice differ
+        mask = (torch.rand(3, 2, 8, 8) > 0.6).float()
         mask[2] = 0  # one image with nothing to find: per image and whole-batch Dice differ
+        mask[1, 1] = 0  # one empty channel in a full image
         value = _value(call(f"{SIGNATURE} on a batch of 3", fn, probs, mask), "dice")
         expected = reference_dice(probs, mask).item()
         if abs(value - expected) > 1e-5:
@@ -111,7 +124,7 @@ def check_dice(fn):
         _empty_masks(fn)
         _other_smooth(fn, probs, mask)
         _gradient(fn, probs, mask)
-    print("dice OK: per-image soft Dice averaged over the batch, 1 for empty vs empty, smooth used, differentiable.")
+    return "dice OK: per-image soft Dice averaged over the batch, 1 for empty vs empty, smooth used, differentiable."
 
 
 def _other_smooth(fn, probs, mask):
@@ -130,4 +143,13 @@ def _gradient(fn, probs, mask):
         raise CheckFailed(
             "dice's result has no gradient: it must be computed with torch operations on probs (no .detach(), "
             "no thresholding, no numpy), so that 1 - dice can train the model."
+        )
+    (mine,) = torch.autograd.grad(result, probs)
+    reference = probs.detach().clone().requires_grad_()
+    (expected,) = torch.autograd.grad(reference_dice(reference, mask), reference)
+    if not torch.allclose(mine, expected, rtol=1e-4, atol=1e-6):
+        raise CheckFailed(
+            "dice's value is right but its gradient is not: part of the formula uses a detached copy of probs "
+            "(`probs.detach()`, `probs.data`, `.item()` in a sum), so training follows only the rest. Use probs "
+            f"itself everywhere in {FORMULA}."
         )

@@ -7,9 +7,21 @@ from torch import nn
 
 from .. import blocks
 from ._compare import output, raised, same_as_reference, shape
-from ._core import CheckFailed, call, expect_class, modules_of, run, seeded
+from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._gradients import gradients
+from ._weights import names_note
 
-SETTINGS = [(3, 8), (8, 4)]  # (in_channels, out_channels): different, and the other way round
+# (in_channels, out_channels, size): equal (a residual runs there), more, fewer; even and odd sizes
+SETTINGS = [(4, 4, 12), (3, 8, 12), (8, 4, 11)]
+# layers the text does not use, with what it uses instead
+VARIANTS = [
+    (nn.modules.instancenorm._InstanceNorm, "nn.BatchNorm2d(out_channels) after each conv"),
+    (nn.GroupNorm, "nn.BatchNorm2d(out_channels) after each conv"),
+    (nn.LayerNorm, "nn.BatchNorm2d(out_channels) after each conv"),
+    (nn.modules.dropout._DropoutNd, "no dropout at all: remove it"),
+    ((nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.PReLU), "nn.ReLU(inplace=True)"),
+]
+BN_DEFAULTS = {"eps": 1e-5, "momentum": 0.1, "affine": True, "track_running_stats": True}
 
 
 def _conv_shape(convs, name):
@@ -52,6 +64,23 @@ def _conv_channels(convs, name, in_channels, out_channels):
         )
 
 
+def _variants(block, name):
+    """A layer the source text does not use, named as the student wrote it."""
+    for types, instead in VARIANTS:
+        found = modules_of(block, types)
+        if found:
+            raise CheckFailed(
+                f"{name} uses {describe(found[0])}, which the source text's DoubleConv does not: it uses {instead}."
+            )
+    for norm in modules_of(block, nn.BatchNorm2d):
+        for setting, default in BN_DEFAULTS.items():
+            if getattr(norm, setting) != default:
+                raise CheckFailed(
+                    f"{name} has nn.BatchNorm2d(..., {setting}={getattr(norm, setting)}): the source text keeps "
+                    f"BatchNorm's defaults ({setting}={default}). Write nn.BatchNorm2d(out_channels)."
+                )
+
+
 def _batch_norms(block, convs, name, out_channels):
     norms = modules_of(block, nn.BatchNorm2d)
     if not norms:
@@ -87,6 +116,7 @@ def _batch_norms(block, convs, name, out_channels):
 
 def double_conv_layers(block, name, in_channels, out_channels):
     """What can be seen without running: two 3x3 same convs without bias, two BatchNorms, channels."""
+    _variants(block, name)
     convs = modules_of(block, nn.Conv2d)
     if len(convs) == 1:
         raise CheckFailed(
@@ -101,6 +131,22 @@ def double_conv_layers(block, name, in_channels, out_channels):
     _conv_shape(convs, name)
     _conv_channels(convs, name, in_channels, out_channels)
     _batch_norms(block, convs, name, out_channels)
+
+
+def extra_steps(trace, name):
+    """Things forward does that the text's block does not: a residual sum, dropout, another norm."""
+    kinds = trace.kinds()
+    if "add" in kinds:
+        raise CheckFailed(
+            f"{name} adds a tensor to its output (a residual connection, `... + x`): the source text's DoubleConv "
+            "has none, it is just (conv => BN => ReLU) x 2. Return the second ReLU's output as it is."
+        )
+    for kind in ("dropout", "InstanceNorm", "GroupNorm", "LayerNorm", "interpolate"):
+        if kind in kinds:
+            raise CheckFailed(
+                f"{name}'s forward calls {kind} (a torch.nn.functional call): the source text's DoubleConv is "
+                "conv => BN => ReLU, twice, and nothing else."
+            )
 
 
 def double_conv_order(trace, name):
@@ -124,20 +170,25 @@ def double_conv_order(trace, name):
     )
 
 
+@time_limited
 def check_double_conv(cls):
     """Check the student's ``DoubleConv(in_channels, out_channels)``: (conv 3x3 => BN => ReLU) x 2."""
     __tracebackhide__ = True
     expect_class(cls, "DoubleConv", "check_double_conv")
     with seeded():
-        for in_channels, out_channels in SETTINGS:
+        for in_channels, out_channels, size in SETTINGS:
             name = f"DoubleConv({in_channels}, {out_channels})"
             block = call(name, cls, in_channels, out_channels)
             double_conv_layers(block, name, in_channels, out_channels)
-            x = torch.randn(2, in_channels, 12, 12)
+            x = torch.randn(2, in_channels, size, size)
             trace = run(f"{name}(x)", block, x.clone())
+            extra_steps(trace, name)
             raised(trace, f"{name}(x) with x of shape {shape(x)}")
             double_conv_order(trace, name)
-            output(trace, name, (2, out_channels, 12, 12))
+            output(trace, name, (2, out_channels, size, size))
             hint = "Check the order in forward: conv => BN => ReLU, twice."
-            same_as_reference(trace, blocks.DoubleConv(in_channels, out_channels), name, [x], hint)
-    print("DoubleConv OK: (conv 3x3 => BN => ReLU) x 2, size kept, same output as the course's block.")
+            reference = blocks.DoubleConv(in_channels, out_channels)
+            same_as_reference(trace, reference, name, [x], hint)
+            gradients(block, name, [x], ["x"])
+    note = names_note(block, reference, "DoubleConv")
+    return "DoubleConv OK: (conv 3x3 => BN => ReLU) x 2, size kept, same output as the course's block." + note

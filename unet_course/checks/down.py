@@ -5,14 +5,36 @@ from torch import nn
 
 from .. import blocks
 from ._compare import output, pair, raised, same_as_reference, shape
-from ._core import CheckFailed, call, expect_class, modules_of, run, seeded
-from .double_conv import SETTINGS, double_conv_layers, double_conv_order
+from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._gradients import gradients
+from ._weights import names_note
+from .double_conv import double_conv_layers, double_conv_order, extra_steps
+
+SETTINGS = [(4, 4, 16), (3, 8, 16), (8, 4, 15)]  # (in_channels, out_channels, size): 15 is odd: 15 -> 7
 
 
 def _pooling(block, name):
     if modules_of(block, nn.AvgPool2d):
         raise CheckFailed(f"{name} uses average pooling: U-Net's Down takes the maximum, nn.MaxPool2d(kernel_size=2).")
+    if modules_of(block, nn.Upsample):
+        raise CheckFailed(
+            f"{name} resizes with {describe(modules_of(block, nn.Upsample)[0])} (interpolation): U-Net's Down "
+            "takes the maximum of each 2x2 window, nn.MaxPool2d(kernel_size=2)."
+        )
     for pool in modules_of(block, nn.MaxPool2d):
+        if pool.ceil_mode or pool.return_indices or pair(pool.dilation) != (1, 1):
+            setting = (
+                "ceil_mode=True"
+                if pool.ceil_mode
+                else "return_indices=True"
+                if pool.return_indices
+                else (f"dilation={pair(pool.dilation)[0]}")
+            )
+            effect = " (an odd 15x15 map becomes 8x8, not 7x7 as in the text)" if pool.ceil_mode else ""
+            raise CheckFailed(
+                f"{name} has nn.MaxPool2d(..., {setting}){effect}: the source text keeps the defaults. "
+                "Use nn.MaxPool2d(kernel_size=2)."
+            )
         kernel, stride, padding = pair(pool.kernel_size), pair(pool.stride or pool.kernel_size), pair(pool.padding)
         if padding != (0, 0):
             slip = " This is the source text's slip: it writes padding=2 where it means stride 2."
@@ -32,32 +54,44 @@ def _pooling(block, name):
             )
 
 
+def _steps(trace, name):
+    steps = trace.kinds("pool", "avg-pool", "interpolate", "conv")
+    if "avg-pool" in steps or "interpolate" in steps:
+        used = "average pooling (F.avg_pool2d)" if "avg-pool" in steps else "interpolation (F.interpolate)"
+        raise CheckFailed(f"{name} shrinks the map with {used}: U-Net's Down max-pools, nn.MaxPool2d(kernel_size=2).")
+    if "pool" not in steps:
+        raise CheckFailed(
+            f"No pooling: {name} never max-pools, so the size is not halved. Down is "
+            "nn.MaxPool2d(kernel_size=2) and then DoubleConv(in_channels, out_channels)."
+        )
+    if steps[0] != "pool":
+        raise CheckFailed(
+            f"Pooling after the DoubleConv: {name} runs {' => '.join(steps)}. Down pools first (halving "
+            "the size, so the convs work on the smaller map), then runs the DoubleConv."
+        )
+
+
+@time_limited
 def check_down(cls):
     """Check the student's ``Down(in_channels, out_channels)``: max-pool 2x2 => DoubleConv."""
     __tracebackhide__ = True
     expect_class(cls, "Down", "check_down")
     with seeded():
-        for in_channels, out_channels in SETTINGS:
+        for in_channels, out_channels, size in SETTINGS:
             name = f"Down({in_channels}, {out_channels})"
             block = call(name, cls, in_channels, out_channels)
             _pooling(block, name)
             double_conv_layers(block, f"the DoubleConv in {name}", in_channels, out_channels)
-            x = torch.randn(2, in_channels, 16, 16)
+            x = torch.randn(2, in_channels, size, size)
             trace = run(f"{name}(x)", block, x.clone())
-            steps = trace.kinds("pool", "conv")
-            if "pool" not in steps:
-                raise CheckFailed(
-                    f"No pooling: {name} never max-pools, so the size is not halved. Down is "
-                    "nn.MaxPool2d(kernel_size=2) and then DoubleConv(in_channels, out_channels)."
-                )
-            if steps[0] != "pool":
-                raise CheckFailed(
-                    f"Pooling after the DoubleConv: {name} runs {' => '.join(steps)}. Down pools first (halving "
-                    "the size, so the convs work on the smaller map), then runs the DoubleConv."
-                )
+            _steps(trace, name)
+            extra_steps(trace, name)
             raised(trace, f"{name}(x) with x of shape {shape(x)}")
             double_conv_order(trace, f"the DoubleConv in {name}")
-            output(trace, name, (2, out_channels, 8, 8))
+            output(trace, name, (2, out_channels, size // 2, size // 2))
             hint = "Down is max-pool 2x2, then DoubleConv: nn.Sequential(nn.MaxPool2d(2), DoubleConv(...))."
-            same_as_reference(trace, blocks.Down(in_channels, out_channels), name, [x], hint)
-    print("Down OK: max-pool 2x2 halves the size, then DoubleConv; same output as the course's block.")
+            reference = blocks.Down(in_channels, out_channels)
+            same_as_reference(trace, reference, name, [x], hint)
+            gradients(block, name, [x], ["x"])
+    note = names_note(block, reference, "Down")
+    return "Down OK: max-pool 2x2 halves the size, then DoubleConv; same output as the course's block." + note

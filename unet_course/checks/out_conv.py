@@ -5,7 +5,9 @@ from torch import nn
 
 from .. import blocks
 from ._compare import output, raised, same_as_reference, shape
-from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded
+from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._gradients import gradients
+from ._weights import names_note
 
 
 def squashing(name, found):
@@ -15,6 +17,7 @@ def squashing(name, found):
     )
 
 
+@time_limited
 def check_out_conv(cls):
     """Check the student's ``OutConv(in_channels, num_classes)``: a 1x1 conv to one logit per class."""
     __tracebackhide__ = True
@@ -34,8 +37,11 @@ def check_out_conv(cls):
                 raise squashing(name, found)
             raised(trace, f"{name}(x) with x of shape {shape(x)}")
             output(trace, name, (2, num_classes, 6, 6))
-            same_as_reference(trace, blocks.OutConv(in_channels, num_classes), name, [x], "OutConv is the conv alone.")
-    print("OutConv OK: a 1x1 conv gives one logit per class and pixel; same output as the course's block.")
+            reference = blocks.OutConv(in_channels, num_classes)
+            same_as_reference(trace, reference, name, [x], "OutConv is the conv alone.")
+            gradients(block, name, [x], ["x"])
+    note = names_note(block, reference, "OutConv")
+    return "OutConv OK: a 1x1 conv gives one logit per class and pixel; same output as the course's block." + note
 
 
 def _out_conv_layer(block, name, in_channels, num_classes):

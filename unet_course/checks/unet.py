@@ -9,11 +9,13 @@ from collections import Counter
 import torch
 from torch import nn
 
+from .. import blocks
 from ..model import UNet, count_parameters
 from ._compare import raised
 from ._core import (
     PARAMETER_LAYERS,
     CheckFailed,
+    _student_frame,
     call,
     close,
     describe,
@@ -22,7 +24,10 @@ from ._core import (
     run,
     seeded,
     share_weights,
+    time_limited,
 )
+from ._gradients import gradients
+from ._weights import names_note
 from .out_conv import squashing
 
 OFFSETS = 65521  # a prime: no two weights start at offsets a channel apart
@@ -49,7 +54,7 @@ def _fill(model, seed=0):
         for name, parameter in list(module.named_parameters(recurse=False)):
             start = (index * 7919) % OFFSETS
             view = pool[start : start + parameter.numel()].view(parameter.shape)
-            module._parameters[name] = nn.Parameter(view, requires_grad=False)
+            module._parameters[name] = nn.Parameter(view, requires_grad=parameter.requires_grad)
             index += 1
         for name, buffer in list(module.named_buffers(recurse=False)):
             module._buffers[name] = torch.zeros(buffer.shape, dtype=buffer.dtype)
@@ -78,6 +83,31 @@ def _same_layers(model, reference, name):
         raise CheckFailed(f"{name} has {count:,} parameters; the course's UNet has {expected:,}.")
 
 
+def _inside_up(exc):
+    """Was ``exc`` raised inside an Up's forward (a skip that does not fit)?"""
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if isinstance(owner, blocks.Up) or type(owner).__name__ == "Up":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _wiring(trace, name):
+    """A forward that fails inside an Up: the skips are wired to the wrong levels."""
+    if trace.error is None or not _inside_up(trace.error):
+        return
+    frame = _student_frame(trace.error)
+    where = f" at the line `{frame.line}`" if frame is not None and frame.line else ""
+    raise CheckFailed(
+        f"Skips wired wrongly: in your {name.split('(')[0]}.forward an Up gets a skip from the wrong level{where}, so "
+        "the up-sampled x and the skip do not fit together. Each Up takes the encoder output of its own "
+        f"level, the deepest first. {WIRING}"
+    )
+
+
+@time_limited
 def check_unet(cls):
     """Check the student's ``UNet(in_channels=1, num_classes=1)``: layers, shapes, and output on shared weights."""
     __tracebackhide__ = True
@@ -94,8 +124,14 @@ def check_unet(cls):
             _same_layers(model, reference, name)
         with torch.device("meta"):
             model, reference = cls(in_channels=1, num_classes=1), UNet(1, 1)
-        _same_output(model, reference, "UNet(in_channels=1, num_classes=1)", 1, 1)
-    print("UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output.")
+        name = "UNet(in_channels=1, num_classes=1)"
+        x = _same_output(model, reference, name, 1, 1)
+        gradients(model, name, [x], ["x"])
+    note = names_note(model, reference, "UNet")
+    return (
+        "UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output."
+        + note
+    )
 
 
 def _same_output(model, reference, name, in_channels, num_classes):
@@ -104,6 +140,7 @@ def _same_output(model, reference, name, in_channels, num_classes):
     x = torch.randn(2, in_channels, SIZE, SIZE)
     with torch.no_grad():
         trace = run(f"{name}(x)", model, x.clone())
+    _wiring(trace, name)
     raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
     found = next(iter(trace.kinds("sigmoid", "softmax")), None)
     if found:
@@ -122,7 +159,7 @@ def _same_output(model, reference, name, in_channels, num_classes):
     with torch.no_grad():
         expected = reference(x.clone())
     if close(out, expected):
-        return
+        return x
     if close(out, torch.sigmoid(expected)) or close(out, torch.softmax(expected, dim=1)):
         raise squashing(name, "sigmoid")
     raise CheckFailed(f"{name} computes something different from the course's UNet on the same weights. {WIRING}")

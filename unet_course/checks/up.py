@@ -1,14 +1,18 @@
 """Checker for the student's ``Up(in_channels, out_channels)`` with ``forward(x, skip)``."""
 
+import inspect
+
 import torch
 from torch import nn
 
 from .. import blocks
 from ._compare import output, raised, reference_output, shape
-from ._core import CheckFailed, call, close, expect_class, modules_of, run, seeded
-from .double_conv import double_conv_layers, double_conv_order
+from ._core import CheckFailed, call, close, describe, expect_class, modules_of, run, seeded, time_limited
+from ._gradients import gradients
+from ._weights import names_note
+from .double_conv import double_conv_layers, double_conv_order, extra_steps
 
-SETTINGS = [(8, 4), (16, 6)]  # (in_channels, out_channels)
+SETTINGS = [(8, 4, 4), (16, 6, 5), (8, 8, 3)]  # (in_channels, out_channels, size of x): even, odd, equal in/out
 
 
 class _SwappedUp(blocks.Up):
@@ -18,22 +22,47 @@ class _SwappedUp(blocks.Up):
         return self.conv(torch.cat([self.upsampling(x), skip], dim=1))
 
 
+def _doubles(kernel, stride, padding, output_padding, dilation):
+    """Does the transposed conv give 2 * in for every in? (in-1)*s - 2p + d(k-1) + op + 1 == 2 in."""
+    return stride == 2 and dilation * (kernel - 1) + output_padding == 2 * padding + 1
+
+
+def _up_conv_settings(up, name):
+    kernel, stride, padding = up.kernel_size[0], up.stride[0], up.padding[0]
+    output_padding, dilation = up.output_padding[0], up.dilation[0]
+    if (kernel, stride, padding, output_padding, dilation) == (2, 2, 0, 0, 1):
+        return
+    written = (
+        f"kernel_size={kernel}, stride={stride}, padding={padding}"
+        + (f", output_padding={output_padding}" if output_padding else "")
+        + (f", dilation={dilation}" if dilation != 1 else "")
+    )
+    if _doubles(kernel, stride, padding, output_padding, dilation):
+        raise CheckFailed(
+            f"In {name}, nn.ConvTranspose2d(..., {written}) doubles the size, but not the text's kernel 2 / "
+            "stride 2: as notebook 03 shows, several settings double it, yet the course's Up (and the trained "
+            "weights the later notebooks load) use kernel_size=2, stride=2, padding=0. Use those."
+        )
+    after = (4 - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    raise CheckFailed(
+        f"Transposed conv with the wrong kernel/stride: in {name}, nn.ConvTranspose2d(..., {written}) turns 4x4 "
+        f"into {after}x{after}, so the size is not doubled (size = (in - 1) * stride - 2 * padding + "
+        "dilation * (kernel_size - 1) + output_padding + 1). Use kernel_size=2, stride=2: (4 - 1) * 2 + 2 = 8."
+    )
+
+
 def _up_sampling(block, name, in_channels):
     ups = modules_of(block, nn.ConvTranspose2d)
     if not ups:
+        interpolating = modules_of(block, nn.Upsample)
+        used = f"interpolation ({describe(interpolating[0])}), which learns nothing, " if interpolating else ""
         raise CheckFailed(
-            f"{name} has no nn.ConvTranspose2d: this Up learns its up-sampling with "
-            "nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)."
+            f"{name} has no nn.ConvTranspose2d: it up-samples with {used or 'something else '}where the source "
+            "text learns its up-sampling with nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, "
+            "stride=2)."
         )
     up = ups[0]
-    kernel, stride, padding = up.kernel_size[0], up.stride[0], up.padding[0]
-    if (kernel, stride, padding) != (2, 2, 0) or up.output_padding != (0, 0) or up.dilation != (1, 1):
-        after = (4 - 1) * stride - 2 * padding + up.dilation[0] * (kernel - 1) + up.output_padding[0] + 1
-        raise CheckFailed(
-            f"Transposed conv with the wrong kernel/stride: in {name}, nn.ConvTranspose2d(..., kernel_size={kernel}, "
-            f"stride={stride}, padding={padding}) turns 4x4 into {after}x{after}, so the size is not doubled "
-            "(size = (in - 1) * stride - 2 * padding + kernel_size). Use kernel_size=2, stride=2: (4 - 1) * 2 + 2 = 8."
-        )
+    _up_conv_settings(up, name)
     if up.in_channels != in_channels:
         raise CheckFailed(
             f"Wrong channels: the transposed conv of {name} takes {up.in_channels} channels, but x from below "
@@ -47,12 +76,35 @@ def _up_sampling(block, name, in_channels):
             f"in_channels={in_channels}. Use nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, "
             "stride=2)."
         )
+
+
+def _skip_channels(block, name, in_channels):
     convs = modules_of(block, nn.Conv2d)
     if convs and convs[0].in_channels == in_channels // 2:
         raise CheckFailed(
-            f"Skip not used: the DoubleConv in {name} takes {in_channels // 2} channels, only the up-sampled x. "
-            f"Concatenated with the skip ({in_channels // 2} channels) there are {in_channels} = in_channels: "
-            "use DoubleConv(in_channels, out_channels) after x = torch.cat([skip, x], dim=1)."
+            f"Skip not in the DoubleConv's channels: the DoubleConv in {name} takes {in_channels // 2} channels, "
+            f"only the up-sampled x. Concatenated with the skip ({in_channels // 2} channels) there are "
+            f"{in_channels} = in_channels: use DoubleConv(in_channels, out_channels) after "
+            "x = torch.cat([skip, x], dim=1)."
+        )
+
+
+def _added(trace, name):
+    if "add" in trace.kinds() and "cat" not in trace.kinds():
+        raise CheckFailed(
+            f"Skip added, not concatenated: {name} adds the skip to x (`skip + x`). The source text's prose says "
+            'the two are "added", but its code (and U-Net) concatenates them on the channels: '
+            "x = torch.cat([skip, x], dim=1), which is why the DoubleConv takes in_channels."
+        )
+
+
+def _signature(cls):
+    names = [p for p in inspect.signature(cls.forward).parameters if p != "self"]
+    if names[:2] == ["skip", "x"]:
+        raise CheckFailed(
+            "Swapped arguments: your Up defines forward(self, skip, x), but the U-Net calls up(x, skip), the map "
+            "from below first and the encoder's skip second (x = self.up1(x5, x4)). Define "
+            "forward(self, x, skip)."
         )
 
 
@@ -90,31 +142,54 @@ _ORDER = (
 )
 
 
+@time_limited
 def check_up(cls):
     """Check the student's ``Up(in_channels, out_channels)`` with ``forward(x, skip)``."""
     __tracebackhide__ = True
     expect_class(cls, "Up", "check_up")
+    _signature(cls)
     with seeded():
-        for in_channels, out_channels in SETTINGS:
+        for in_channels, out_channels, size in SETTINGS:
             name = f"Up({in_channels}, {out_channels})"
             block = call(name, cls, in_channels, out_channels)
             _up_sampling(block, name, in_channels)
-            double_conv_layers(block, f"the DoubleConv in {name}", in_channels, out_channels)
-            x, skip = torch.randn(2, in_channels, 4, 4), torch.randn(2, in_channels // 2, 8, 8)
+            x, skip = torch.randn(2, in_channels, size, size), torch.randn(2, in_channels // 2, 2 * size, 2 * size)
             trace = run(f"{name}(x, skip)", block, x.clone(), skip)
+            _swapped_call(trace, block, name, in_channels, out_channels, x, skip)
+            _added(trace, name)
             _concatenation(trace, name, skip)
+            _skip_channels(block, name, in_channels)
+            double_conv_layers(block, f"the DoubleConv in {name}", in_channels, out_channels)
             raised(trace, f"{name}(x, skip) with x of shape {shape(x)} and skip of shape {shape(skip)}")
+            extra_steps(trace, f"the DoubleConv in {name}")
             double_conv_order(trace, f"the DoubleConv in {name}")
-            output(trace, name, (2, out_channels, 8, 8))
-            _up_same_as_reference(trace, block, name, in_channels, out_channels, x, skip)
-    print("Up OK: up-conv doubles the size and halves the channels, cat [skip, x] on dim 1, DoubleConv; same output.")
+            output(trace, name, (2, out_channels, 2 * size, 2 * size))
+            reference = blocks.Up(in_channels, out_channels)
+            _up_same_as_reference(trace, block, reference, name, x, skip)
+            gradients(block, name, [x, skip], ["x", "skip"])
+    note = names_note(block, reference, "Up")
+    return (
+        "Up OK: up-conv doubles the size and halves the channels, cat [skip, x] on dim 1, DoubleConv; same output."
+        + note
+    )
 
 
-def _up_same_as_reference(trace, block, name, in_channels, out_channels, x, skip):
-    reference = blocks.Up(in_channels, out_channels)
+def _swapped_call(trace, block, name, in_channels, out_channels, x, skip):
+    """A forward whose parameters are (skip, x) under other names: it fails on (x, skip) and works swapped."""
+    if trace.error is None:
+        return
+    swapped = run(f"{name}(skip, x)", block, skip.clone(), x.clone())
+    if swapped.error is None and isinstance(swapped.output, torch.Tensor):
+        raise CheckFailed(
+            f"Swapped arguments: {name} works when called as up(skip, x) but fails as up(x, skip), which is how the "
+            "U-Net calls it (x = self.up1(x5, x4)). Define forward(self, x, skip): the map from below first."
+        )
+
+
+def _up_same_as_reference(trace, block, reference, name, x, skip):
     if close(trace.output, reference_output(trace, reference, name, [x, skip])):
         return
-    swapped = _SwappedUp(in_channels, out_channels)
+    swapped = _SwappedUp(*_channels(reference))
     swapped.load_state_dict(reference.state_dict())
     if close(trace.output, swapped(x.clone(), skip.clone())):
         raise CheckFailed(_ORDER.format(name=name))
@@ -127,3 +202,8 @@ def _up_same_as_reference(trace, block, name, in_channels, out_channels, x, skip
         f"{name} computes something different from the course's block on the same weights. Up is: "
         "x = up-conv(x); x = torch.cat([skip, x], dim=1); return the DoubleConv of x."
     )
+
+
+def _channels(reference):
+    first = modules_of(reference.conv, nn.Conv2d)
+    return reference.upsampling.in_channels, first[-1].out_channels
