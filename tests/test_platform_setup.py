@@ -327,7 +327,7 @@ def test_simulated_kaggle_installs_only_the_package_keeps_torch_and_runs_noteboo
     again = run([python, "-c", cell], env=kaggle, cwd=tmp_path)
     assert again.stdout == "", "with the package installed, the cell does nothing"
 
-    widgets = json.loads(run([python, "-c", WIDGETS], env=env, cwd=tmp_path).stdout)
+    widgets = json.loads(run([python, "-c", WIDGETS], env=env, cwd=tmp_path).stdout.splitlines()[-1])  # after figures
     assert widgets["sizes"] == ["output size: 6", "output size: 8"] and widgets["png"] == "89504e47"
     assert widgets["dices"][0].startswith("Dice 0.667") and widgets["dices"][1].startswith("Dice 1.000")
 
