@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 from .. import blocks
+from ..arithmetic import pool_output_size
 from ._compare import output, pair, raised, same_as_reference, shape
 from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
 from ._gradients import gradients
@@ -47,7 +48,7 @@ def _pooling(block, name):
         if kernel != (2, 2):
             raise CheckFailed(f"{name} pools with kernel_size={kernel[0]}: use nn.MaxPool2d(kernel_size=2), stride 2.")
         if stride != (2, 2):
-            after = (16 - 2) // stride[0] + 1
+            after = pool_output_size(16, 2, stride[0])
             raise CheckFailed(
                 f"Pooling with the wrong stride: in {name}, nn.MaxPool2d(kernel_size=2, stride={stride[0]}) turns "
                 f"16x16 into {after}x{after}, not 8x8. Use stride=2 (or leave it out: it defaults to kernel_size=2)."

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from .. import blocks
+from ..arithmetic import conv_transpose_formula
 from ._compare import output, raised, reference_output, shape
 from ._core import CheckFailed, call, close, describe, expect_class, modules_of, run, seeded, time_limited
 from ._gradients import gradients
@@ -23,8 +24,9 @@ class _SwappedUp(blocks.Up):
 
 
 def _doubles(kernel, stride, padding, output_padding, dilation):
-    """Does the transposed conv give 2 * in for every in? (in-1)*s - 2p + d(k-1) + op + 1 == 2 in."""
-    return stride == 2 and dilation * (kernel - 1) + output_padding == 2 * padding + 1
+    """Does the transposed conv give 2 * in for every in? The formula is linear in the size: two sizes decide it."""
+    settings = (kernel, stride, padding, output_padding, dilation)
+    return all(conv_transpose_formula(size, *settings) == 2 * size for size in (1, 4))
 
 
 def _up_conv_settings(up, name):
@@ -43,7 +45,7 @@ def _up_conv_settings(up, name):
             "stride 2: as notebook 03 shows, several settings double it, yet the course's Up (and the trained "
             "weights the later notebooks load) use kernel_size=2, stride=2, padding=0. Use those."
         )
-    after = (4 - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    after = conv_transpose_formula(4, kernel, stride, padding, output_padding, dilation)
     raise CheckFailed(
         f"Transposed conv with the wrong kernel/stride: in {name}, nn.ConvTranspose2d(..., {written}) turns 4x4 "
         f"into {after}x{after}, so the size is not doubled (size = (in - 1) * stride - 2 * padding + "
