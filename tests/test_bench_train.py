@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from unet_course.bench import __main__ as bench_main
-from unet_course.bench import cpu, gpu
+from benchmarks import __main__ as bench_main
+from benchmarks import cpu, gpu
 
 TINY_GPU = "--device cpu --size 32 --base-channels 4 --depth 2 --batch-size 2 --steps 2 --warmup 1".split()
 

@@ -11,17 +11,18 @@ import time
 
 import torch
 
-from ..data import threshold_baseline
-from ..model import UNet, count_parameters
-from ..train import fit, training_config
-from ..train.configs import make_loaders
+from unet_course.data import threshold_baseline
+from unet_course.model import UNet, count_parameters
+from unet_course.train import fit, training_config
+from unet_course.train.configs import make_loaders
+
 from . import peak_rss_mb
 
 BUDGET_S, BUDGET_MB = 60.0, 1500.0
 
 
 def run(argv):
-    parser = argparse.ArgumentParser(prog="python -m unet_course.bench cpu")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks cpu")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for PyTorch (default 2)")
     parser.add_argument("--target", type=float, default=0.95, help="validation Dice to reach (default 0.95)")
     parser.add_argument("--max-epochs", type=int, default=30, help="give up after this many epochs")

@@ -11,18 +11,18 @@ import time
 
 import torch
 
-from ..data import SyntheticCells
-from ..metrics import BCEDiceLoss
-from ..model import UNet
-from ..train import fit, training_config
-from ..train.configs import make_loaders
-from ..train.device import amp_dtype, sync
+from unet_course.data import SyntheticCells
+from unet_course.metrics import BCEDiceLoss
+from unet_course.model import UNet
+from unet_course.train import fit, training_config
+from unet_course.train.configs import make_loaders
+from unet_course.train.device import amp_dtype, sync
 
 BUDGET_RATIO = 3.0
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m unet_course.bench gpu")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks gpu")
     parser.add_argument("--device", default="cuda", help="cuda (default); cpu only to smoke-test the code")
     parser.add_argument("--size", type=int, default=480, help="image size for throughput (default 480)")
     parser.add_argument("--base-channels", type=int, default=64, help="UNet width (default 64: the text's)")
@@ -137,7 +137,7 @@ def run(argv):
     if device.type == "cuda" and not torch.cuda.is_available():
         raise SystemExit(
             "The gpu benchmark needs a CUDA GPU; none found: run it on a GPU machine "
-            "(python -m unet_course.bench gpu), or smoke-test its code here with "
+            "(python -m benchmarks gpu), or smoke-test its code here with "
             "--device cpu --size 32 --base-channels 4 --target-config tiny."
         )
     train_batches = batches(args, device)
