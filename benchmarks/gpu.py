@@ -218,9 +218,7 @@ def budgets(figures, device):
         "budget_target_s": BUDGET_TARGET_S,
         "budgets_are_for": "Hopper (compute capability 9.x)",
         "hopper": hopper,
-        "within_budget": vs_tf32 >= BUDGET_VS_TF32
-        and vs_fp32 >= BUDGET_VS_FP32
-        and target_ok,
+        "within_budget": vs_tf32 >= BUDGET_VS_TF32 and vs_fp32 >= BUDGET_VS_FP32 and target_ok,
     }
 
 

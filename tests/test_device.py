@@ -69,7 +69,9 @@ def test_cpu_and_mps_train_in_fp32_without_channels_last():
         assert dev.use_channels_last(torch.device(kind)) is False
         assert dev.use_pin_memory(kind) is False and dev.use_cudnn_benchmark(kind) is False
     line = dev.describe_precision("cpu")
-    assert line == f"Training on the CPU ({torch.get_num_threads()} threads): fp32, default memory layout (NCHW), no TF32."
+    assert (
+        line == f"Training on the CPU ({torch.get_num_threads()} threads): fp32, default memory layout (NCHW), no TF32."
+    )
     assert "Apple GPU (MPS): fp32" in dev.describe_precision("mps")
 
 
