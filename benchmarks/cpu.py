@@ -19,6 +19,7 @@ from unet_course.data import threshold_baseline
 from unet_course.model import UNet, count_parameters
 from unet_course.train import fit, training_config
 from unet_course.train.configs import make_loaders
+from unet_course.train.threads import busy_elsewhere
 
 from . import peak_rss_mb
 from ._competing import compare_under_competition
@@ -40,6 +41,7 @@ def parse(argv):
 
 def train_to_target(args, threads):
     """One timed training run with ``threads`` threads: its figures, and the validation loader."""
+    loadavg_before, busy_before = [round(x, 2) for x in os.getloadavg()], busy_elsewhere()
     start = time.perf_counter()
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -62,6 +64,8 @@ def train_to_target(args, threads):
         "val_dice": round(history.val_dice[-1], 4),
         "training_seconds": round(history.elapsed[-1], 1),
         "seconds_per_epoch": round(history.elapsed[-1] / len(history), 3),
+        "loadavg_before": loadavg_before,
+        "busy_elsewhere_before": busy_before,  # other running processes at the start: a quiet run has 0
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "config": {**config, "parameters": count_parameters(model)},
     }

@@ -28,7 +28,8 @@ def test_cpu_benchmark_smoke():
     assert figures["within_budget"] is False and figures["budget_s"] == 60.0 and figures["budget_mb"] == 1500.0
     assert figures["peak_rss_mb"] > 0 and 0 <= figures["val_dice"] <= 1
     assert figures["seconds_per_epoch"] == pytest.approx(figures["training_seconds"], abs=0.06)
-    assert len(figures["loadavg_after"]) == 3 and "competing" not in figures
+    assert len(figures["loadavg_after"]) == len(figures["loadavg_before"]) == 3 and "competing" not in figures
+    assert figures["busy_elsewhere_before"] >= 0
     assert 0 < figures["baseline_otsu_dice"] <= figures["baseline_best_threshold_dice"] <= 1
 
 
