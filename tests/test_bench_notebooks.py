@@ -5,8 +5,8 @@ import json
 import nbformat
 import pytest
 
-from unet_course.bench import notebooks as bench
-from unet_course.bench.__main__ import main
+from benchmarks import notebooks as bench
+from benchmarks.__main__ import main
 
 pytestmark = pytest.mark.slow
 

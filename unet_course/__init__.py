@@ -12,7 +12,7 @@ What the notebooks import once they have built a piece by hand:
 - ``train``: device choice, ``fit`` with checkpoints and resume, ``evaluate``, ``predict``
 - ``viz`` and ``widgets``: every plot and explorer of the notebooks
 - ``checks`` and ``instructor``: the exercise checkers; student copies and grading
-- ``bench``: ``python -m unet_course.bench NAME`` prints the course's speed and memory figures
+(The course's speed and memory benchmarks live beside the package, in ``benchmarks/``.)
 """
 
 from .blocks import DoubleConv, Down, OutConv, Up

@@ -1,53 +1,30 @@
-"""Where training runs and in what precision: CUDA, then Apple MPS, then the CPU."""
+"""Where training runs and how: the device, its precision, its memory layout and, on a CPU, its threads.
 
-import math
-import os
-from pathlib import Path
+Data flow: ``choose_device()`` -> ``device``; then ``fit`` asks ``amp_dtype(device, amp)``,
+``use_channels_last(device, channels_last)``, ``use_cudnn_benchmark(device)`` and
+``use_pin_memory(device)``, and prints ``describe_precision(device)`` when training starts.
+Memory-sized configurations for GPUs are in ``memory.py``; CPU threads in ``threads.py``.
+"""
 
 import torch
 
+from .threads import busy_elsewhere, cpu_quota, cpu_threads  # noqa: F401  (re-exported: the device's choices)
 
-def cpu_quota(cgroup_root="/sys/fs/cgroup"):
-    """CPUs this process may really use: the cgroup quota (Docker, Binder) if any, else None.
-
-    Containers often show every core of the host while allowing only one or two of them;
-    PyTorch then starts one thread per visible core and the threads fight for the quota.
-    """
-    root = Path(cgroup_root)
-    try:
-        if (root / "cpu.max").exists():  # cgroup v2: "max 100000" or "150000 100000"
-            quota, period = (root / "cpu.max").read_text().split()[:2]
-            return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
-        v1 = root / "cpu" if (root / "cpu").exists() else root
-        if (v1 / "cpu.cfs_quota_us").exists():  # cgroup v1: -1 means no limit
-            quota = int((v1 / "cpu.cfs_quota_us").read_text())
-            period = int((v1 / "cpu.cfs_period_us").read_text())
-            return None if quota <= 0 else max(1, math.ceil(quota / period))
-    except (OSError, ValueError):
-        return None  # an unreadable or unusual cgroup file: no quota known, nothing is limited
-    return None
-
-
-def cpu_threads(cgroup_root="/sys/fs/cgroup"):
-    """How many threads CPU training should use: the cores this process may run on, capped by the quota."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    quota = cpu_quota(cgroup_root)
-    return min(cores, quota) if quota else cores
+BF16_CAPABILITY = (8, 0)  # Ampere: the first GPUs with bf16 tensor cores and cuDNN bf16 convolutions
 
 
 def choose_device(verbose=True):
     """The fastest device here (CUDA, then Apple MPS, then CPU), with a sentence saying which.
 
-    On the CPU, PyTorch's thread count is lowered to the CPUs the process may really use
-    (see ``cpu_threads``) so that a container with a CPU quota, such as Binder, does not
-    run more threads than it has CPUs.
+    On the CPU, PyTorch's thread count is lowered to the CPU time really available
+    (see ``cpu_threads``: the cores, the container's quota, what other busy processes take).
     """
     if torch.cuda.is_available():
         device = torch.device("cuda")
-        sentence = f"Using the GPU ({torch.cuda.get_device_name(0)}): training runs in mixed precision."
+        sentence = f"Using the GPU ({torch.cuda.get_device_name(0)}): {_precision_words(device, True)}."
     elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         device = torch.device("mps")
-        sentence = "Using the Apple GPU (MPS): training runs in full precision."
+        sentence = "Using the Apple GPU (MPS): training runs in full precision (fp32)."
     else:
         device = torch.device("cpu")
         torch.set_num_threads(min(torch.get_num_threads(), cpu_threads()))
@@ -64,19 +41,91 @@ def as_device(device):
     return torch.device(device)
 
 
+def cuda_capability(device):
+    """The compute capability ``(major, minor)`` of a CUDA ``device``, e.g. (7, 5) for a T4."""
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return tuple(torch.cuda.get_device_capability(index))
+
+
 def amp_dtype(device, amp=True):
-    """The autocast dtype for ``device``: bf16 on GPUs that have it, else fp16; None (fp32) off CUDA."""
+    """The autocast dtype for ``device``: bf16 from compute capability 8.0, fp16 below; None (fp32) off CUDA.
+
+    Decided by the capability, not ``torch.cuda.is_bf16_supported()``, which also says True where
+    bf16 is only emulated (T4 7.5, V100 7.0, P100 6.0: no bf16 tensor cores, no cuDNN bf16
+    convolutions). fp16 needs a ``GradScaler``; bf16 does not. MPS stays in fp32: PyTorch's MPS
+    autocast (fp16, bf16 from macOS 14) is not what the course tests, so it is not used.
+    """
+    device = torch.device(device)
     if not amp or device.type != "cuda":
         return None
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.bfloat16 if cuda_capability(device) >= BF16_CAPABILITY else torch.float16
 
 
 def use_channels_last(device, channels_last=True):
     """Whether to store images and weights channels_last (NHWC): on CUDA, where the fast kernels want it."""
-    return channels_last and device.type == "cuda"
+    return channels_last and torch.device(device).type == "cuda"
+
+
+def use_cudnn_benchmark(device, fixed_size=True):
+    """Whether ``torch.backends.cudnn.benchmark`` should be on: on CUDA when every batch has one size.
+
+    cuDNN then times its algorithms on the first batch of each shape and keeps the fastest;
+    with changing sizes it would re-time on every new shape. The price: runs no longer repeat
+    bit for bit (see ``determinism``).
+    """
+    return fixed_size and torch.device(device).type == "cuda"
+
+
+def use_pin_memory(device):
+    """Whether DataLoaders should pin host memory: on CUDA, where it makes ``non_blocking`` copies overlap."""
+    return torch.device(device).type == "cuda"
+
+
+def tf32_enabled():
+    """Whether fp32 matmuls and convolutions may run in TF32 (Ampere and newer): (matmul, cudnn)."""
+    return bool(torch.backends.cuda.matmul.allow_tf32), bool(torch.backends.cudnn.allow_tf32)
+
+
+def _precision_words(device, amp):
+    dtype = amp_dtype(device, amp)
+    if dtype == torch.bfloat16:
+        return "bf16 autocast"
+    if dtype == torch.float16:
+        return "fp16 autocast with gradient scaling (no bf16 tensor cores below compute capability 8.0)"
+    return "fp32"
+
+
+def describe_precision(device, amp=True, channels_last=True):
+    """One line saying what training on ``device`` will use: device name, precision, channels_last, TF32."""
+    device = torch.device(device)
+    layout = "channels_last" if use_channels_last(device, channels_last) else "default memory layout (NCHW)"
+    if device.type == "cuda":
+        capability = cuda_capability(device)
+        name = f"{torch.cuda.get_device_name(device)} (compute capability {capability[0]}.{capability[1]})"
+        matmul, cudnn = tf32_enabled()
+        tf32 = f"TF32 matmul {'on' if matmul else 'off'}, conv {'on' if cudnn else 'off'}"
+        if capability < BF16_CAPABILITY:
+            tf32 = "no TF32 on this GPU"
+        bench = "on" if use_cudnn_benchmark(device) else "off"
+        return f"Training on {name}: {_precision_words(device, amp)}, {layout}, {tf32}, cudnn.benchmark {bench}."
+    name = "the Apple GPU (MPS)" if device.type == "mps" else f"the CPU ({torch.get_num_threads()} threads)"
+    return f"Training on {name}: {_precision_words(device, amp)}, {layout}, no TF32."
+
+
+def determinism(device):
+    """One sentence: whether training on ``device`` repeats exactly, run after run, with the same seed."""
+    kind = torch.device(device).type
+    if kind == "cpu":
+        return "CPU: the same seed and thread count repeat a run exactly, number for number."
+    if kind == "cuda":
+        return (
+            "CUDA: runs agree closely but not bit for bit (cudnn.benchmark picks kernels by timing, "
+            "and some backward kernels add in a varying order)."
+        )
+    return "MPS: runs agree closely, but PyTorch does not promise that they repeat bit for bit."
 
 
 def sync(device):
     """Wait for the GPU to finish, so wall-clock times measure the work and not its queueing."""
-    if device.type == "cuda":
+    if torch.device(device).type == "cuda":
         torch.cuda.synchronize(device)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m unet_course.bench NAME [options]``."""
+"""Command line: ``python -m benchmarks NAME [options]``."""
 
 import argparse
 import importlib
@@ -15,7 +15,7 @@ def available():
 
 def main(argv=None):
     names = available()
-    parser = argparse.ArgumentParser(prog="python -m unet_course.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("name", nargs="?", help=f"which benchmark: one of {names}")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and what they measure")
     args, rest = parser.parse_known_args(argv)

@@ -1,7 +1,7 @@
-"""Benchmarks: ``python -m unet_course.bench NAME`` prints one JSON line of figures.
+"""Benchmarks: ``python -m benchmarks NAME`` prints one JSON line of figures.
 
-Each benchmark is a module ``unet_course.bench.NAME`` with a ``run(args) -> dict`` function
-and a one-line docstring; ``python -m unet_course.bench --list`` shows them. Every benchmark
+Each benchmark is a module ``benchmarks.NAME`` with a ``run(args) -> dict`` function
+and a one-line docstring; ``python -m benchmarks --list`` shows them. Every benchmark
 measures its subject and a baseline in the same run, so the figures compare like with like.
 """
 

@@ -87,7 +87,7 @@ def within_budget(result):
 
 
 def run(argv):
-    parser = argparse.ArgumentParser(prog="python -m unet_course.bench notebooks")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks notebooks")
     parser.add_argument("notebooks", nargs="*", help="notebook files (default: notebooks/[0-9]*.ipynb here)")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     parser.add_argument("--no-baseline", action="store_true", help="skip the import-only notebook")

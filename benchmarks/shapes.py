@@ -9,13 +9,14 @@ import time
 
 import torch
 
-from ..model import UNet
-from ..shapes import trace_shapes
+from unet_course.model import UNet
+from unet_course.shapes import trace_shapes
+
 from . import peak_rss_mb, timed
 
 
 def run(argv):
-    parser = argparse.ArgumentParser(prog="python -m unet_course.bench shapes")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks shapes")
     parser.add_argument("--no-baseline", action="store_true", help="skip the real CPU forward pass")
     args = parser.parse_args(argv)
     torch.manual_seed(0)
