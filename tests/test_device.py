@@ -149,3 +149,26 @@ def saved_bytes_per_image(base_channels, size, dtype=None):
 def test_the_activation_constant_is_what_autograd_saves(precision, dtype):
     per_channel_pixel = saved_bytes_per_image(8, 64, dtype) / (8 * 64 * 64)
     assert per_channel_pixel == pytest.approx(memory.SAVED_BYTES_PER_CHANNEL_PIXEL[precision], rel=0.05)
+
+
+def test_fit_turns_cudnn_benchmark_on_only_on_cuda_and_restores_it(monkeypatch):
+    from unet_course.train.device import enable_cudnn_benchmark
+
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
+    assert enable_cudnn_benchmark(torch.device("cpu")) is False
+    assert torch.backends.cudnn.benchmark is False  # the CPU has no cuDNN: left as it was
+    assert enable_cudnn_benchmark(torch.device("cuda")) is False  # returns the value before
+    assert torch.backends.cudnn.benchmark is True
+
+
+def test_training_config_on_a_gpu_is_sized_by_its_memory(monkeypatch):
+    from types import SimpleNamespace
+
+    from unet_course.train import training_config
+    from unet_course.train.memory import gpu_training_config
+
+    t4 = 15_828_320_256  # a T4's total_memory in bytes
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: SimpleNamespace(total_memory=t4))
+    assert training_config(torch.device("cuda")) == gpu_training_config(t4)
+    assert training_config("cpu")["model"]["base_channels"] == 8  # elsewhere the fixed configurations

@@ -252,7 +252,7 @@ sizes = [label.value]
 sliders[0].value = 4
 sizes.append(label.value)
 probs, mask = torch.tensor([[[[0.9, 0.4], [0.2, 0.1]]]]), torch.tensor([[[[1.0, 1.0], [0.0, 0.0]]]])
-explorer = threshold_explorer(torch.rand(1, 1, 2, 2), mask, probs)
+explorer = threshold_explorer(torch.rand(1, 1, 2, 2), probs, mask)
 slider, dice = explorer.children[0].children[0], explorer.children[1]
 dices = [dice.value]
 slider.value = 0.3

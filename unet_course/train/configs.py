@@ -2,6 +2,9 @@
 
 import torch
 
+from .device import as_device, use_pin_memory
+from .memory import gpu_training_config
+
 CONFIGS = {
     # the text's network, 31,036,481 parameters, on images large enough to keep a GPU busy
     "cuda": {
@@ -42,12 +45,18 @@ def training_config(device):
     kind = getattr(device, "type", str(device))
     if kind not in CONFIGS:
         raise ValueError(f"No training configuration for device {kind!r}: expected one of {list(CONFIGS)}.")
+    if kind == "cuda" and torch.cuda.is_available():  # sized to this GPU's memory (see train/memory.py)
+        index = getattr(device, "index", None) or 0
+        return gpu_training_config(torch.cuda.get_device_properties(index).total_memory)
     config = CONFIGS[kind]
     return {**config, "model": dict(config["model"])}
 
 
-def make_loaders(config, seed=0):
-    """Training and validation DataLoaders of synthetic cells for ``config`` (seeded, different seeds for each)."""
+def make_loaders(config, seed=0, device=None):
+    """Training and validation DataLoaders of synthetic cells for ``config`` (seeded, different seeds for each).
+
+    ``device``: where training runs; on CUDA the batches come in pinned memory.
+    """
     from torch.utils.data import DataLoader, TensorDataset
 
     from ..data import SyntheticCells
@@ -59,6 +68,10 @@ def make_loaders(config, seed=0):
 
     train_set, val_set = made(config["num_train"], seed), made(config["num_val"], seed + 10_000)
     generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True, generator=generator)
-    val_loader = DataLoader(val_set, batch_size=config["batch_size"])
+    # page-locked batches let the copy to the GPU overlap the work
+    pin = device is not None and use_pin_memory(as_device(device))
+    train_loader = DataLoader(
+        train_set, batch_size=config["batch_size"], shuffle=True, generator=generator, pin_memory=pin
+    )
+    val_loader = DataLoader(val_set, batch_size=config["batch_size"], pin_memory=pin)
     return train_loader, val_loader

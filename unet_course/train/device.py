@@ -76,6 +76,14 @@ def use_cudnn_benchmark(device, fixed_size=True):
     return fixed_size and torch.device(device).type == "cuda"
 
 
+def enable_cudnn_benchmark(device, fixed_size=True):
+    """Turn ``torch.backends.cudnn.benchmark`` on where ``use_cudnn_benchmark`` says so; return its old value."""
+    before = torch.backends.cudnn.benchmark
+    if use_cudnn_benchmark(device, fixed_size):
+        torch.backends.cudnn.benchmark = True
+    return before
+
+
 def use_pin_memory(device):
     """Whether DataLoaders should pin host memory: on CUDA, where it makes ``non_blocking`` copies overlap."""
     return torch.device(device).type == "cuda"

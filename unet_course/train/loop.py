@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from .checkpoint import copy_checkpoint, load_checkpoint, read_checkpoint, save_checkpoint, unwrap
 from .checks import check_arguments, check_loader
-from .device import amp_dtype, as_device, sync, use_channels_last
+from .device import amp_dtype, as_device, describe_precision, enable_cudnn_benchmark, sync, use_channels_last
 from .epoch import default_loss, evaluate_with, run_epoch
 from .history import History
 from .rng import restore_rng_state, rng_state
@@ -72,6 +72,8 @@ def fit(
     check_loader(val_loader, model, "the validation loader")
     device = as_device(device)
     model.to(device)
+    if progress:  # one line: what this run uses (device, precision, memory layout, TF32)
+        print(describe_precision(device, amp, channels_last))
     dtype, channels_last = amp_dtype(device, amp), use_channels_last(device, channels_last)
     if channels_last:
         model.to(memory_format=torch.channels_last)
@@ -89,6 +91,7 @@ def fit(
     start = time.perf_counter() - (history.elapsed or [0.0])[-1]
     first_epoch = len(history) + 1
     bar = tqdm(total=steps and steps * (num_epochs - first_epoch + 1), disable=not progress, unit="batch")
+    benchmark_before = enable_cudnn_benchmark(device)  # fixed-size batches: cuDNN may pick its fastest kernels
     try:
         for epoch in range(first_epoch, num_epochs + 1):
             bar.set_description(f"epoch {epoch}/{num_epochs}")
@@ -140,6 +143,7 @@ def fit(
         print(f"Training stopped by Ctrl-C after {len(history)} epochs: {_kept(history, best_state)} and the history.")
     finally:
         bar.close()
+        torch.backends.cudnn.benchmark = benchmark_before
     _restore(model, best_state, restore_best)
     return history
 
