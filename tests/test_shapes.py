@@ -43,7 +43,8 @@ def test_rows_nest_and_print_as_a_table():
     assert trace.index(trace.find("down1")) < trace.index(trace.find("down1.downsampling"))  # call order
     table = str(trace)
     assert table.splitlines()[0].split() == ["module", "kind", "input", "output", "params"]
-    assert "(1, 64, 2, 2) + (1, 32, 4, 4)" in table
+    assert "(1, 64, 2, 2) cat (1, 32, 4, 4)" in table
+    assert " + " not in table  # concatenation, not addition (the source text says "added")
 
 
 def test_max_depth_and_bad_sizes():

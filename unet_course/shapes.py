@@ -97,7 +97,7 @@ def indented_name(row):
 SHAPE_COLUMNS = (
     Column("module", indented_name, text=True),
     Column("kind", lambda row: row.kind, text=True),
-    Column("input", lambda row: " + ".join(_fmt(s) for s in row.input_shapes), text=True),
+    Column("input", lambda row: " cat ".join(_fmt(s) for s in row.input_shapes), text=True),  # Up: from below, skip
     Column("output", lambda row: _fmt(row.output_shape), text=True),
     Column("params", lambda row: f"{row.params:,}"),
 )
