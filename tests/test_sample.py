@@ -115,3 +115,10 @@ def test_package_data_installs_every_file_of_the_sample():
     shipped = {path for path in sample_nuclei_dir().rglob("*") if path.is_file()}
     assert len(shipped) == 2 * 12 + 2
     assert installed == shipped
+
+
+def test_sample_is_exported_from_the_data_package():
+    import unet_course.data as data
+
+    assert data.sample_nuclei_pairs is sample_nuclei_pairs and data.sample_nuclei_dir is sample_nuclei_dir
+    assert {"sample_nuclei_pairs", "sample_nuclei_dir"} <= set(data.__all__)

@@ -7,6 +7,7 @@
   ``Augmented(dataset, seed, num_draws)``, keyed by (epoch, index)
 - ``folder``: ``ImageMaskFolder(images_dir, masks_dir)``, ``ImageMaskPairs(pairs)``, every file checked when built
 - ``loaders``: ``folder_loaders(images_dir, masks_dir)`` / ``pair_loaders(pairs)`` -> Loaders(train, val, test)
+- ``sample``: ``sample_nuclei_pairs(split)``, ``sample_nuclei_dir()``: 12 real BBBC039v1 nuclei crops (CC0)
 - ``bbbc039``: ``BBBC039(split, root, download)``, downloaded once, checked and cached
 """
 
@@ -17,6 +18,7 @@ from .folder import ImageMaskFolder, ImageMaskPairs, find_pairs
 from .loaders import EpochSampler, Loaders, folder_loaders, pair_loaders, split_pairs
 from .masks import instance_to_classes
 from .read import DataError
+from .sample import sample_nuclei_dir, sample_nuclei_pairs
 from .synthetic import SyntheticCells, make_cells
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "split_pairs",
     "pair_loaders",
     "folder_loaders",
+    "sample_nuclei_dir",
+    "sample_nuclei_pairs",
     "BBBC039",
     "DownloadError",
     "fetch_bbbc039",
