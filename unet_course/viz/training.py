@@ -9,14 +9,17 @@ def _columns(history):
     return [list(get(name)) for name in ("epoch", "train_loss", "val_loss", "val_dice")]
 
 
-def plot_history(history, target_dice=None, best_epoch=None):
-    """Two panels: training and validation loss, and validation Dice, per epoch."""
+def plot_history(history, target_dice=None, best_epoch=None, xlabel="epoch"):
+    """Two panels: training and validation loss, and validation Dice, per epoch.
+
+    ``xlabel="step"`` for runs whose every epoch is one optimizer step (overfitting one batch).
+    """
     epochs, train_loss, val_loss, val_dice = _columns(history)
     fig = new_figure((9, 3.2))
     ax_loss, ax_dice = fig.subplots(1, 2)
     ax_loss.plot(epochs, train_loss, "o-", color=PALETTE["blue"], label="training")
     ax_loss.plot(epochs, val_loss, "s--", color=PALETTE["orange"], label="validation")
-    ax_loss.set(xlabel="epoch", ylabel="BCE + Dice loss", title="loss")
+    ax_loss.set(xlabel=xlabel, ylabel="BCE + Dice loss", title="loss")
     ax_loss.legend()
     ax_dice.plot(epochs, val_dice, "o-", color=PALETTE["green"], label="validation Dice")
     if target_dice is not None:
@@ -24,7 +27,7 @@ def plot_history(history, target_dice=None, best_epoch=None):
     best_epoch = best_epoch if best_epoch is not None else getattr(history, "best_epoch", None)
     if best_epoch in epochs:
         ax_dice.plot([best_epoch], [val_dice[epochs.index(best_epoch)]], "*", ms=14, color=PALETTE["vermillion"])
-    ax_dice.set(xlabel="epoch", ylabel="Dice", title="validation Dice", ylim=(0, 1))
+    ax_dice.set(xlabel=xlabel, ylabel="Dice", title="validation Dice", ylim=(0, 1))
     ax_dice.legend(loc="lower right")
     for ax in (ax_loss, ax_dice):
         if epochs:
