@@ -15,7 +15,16 @@ a mask are drawn, the prediction comes first.
 
 from .architecture import draw_unet, draw_unets, plot_breakdown, plot_encoder  # noqa: F401
 from .data import plot_image_vs_pixel_labels, plot_intensity_histograms, show_images, show_pairs  # noqa: F401
-from .evaluation import error_map, overlay, plot_per_image_dice, plot_predictions, plot_threshold  # noqa: F401
+from .evaluation import (  # noqa: F401
+    error_map,
+    label_picture,
+    overlay,
+    plot_instances,
+    plot_per_image_dice,
+    plot_predictions,
+    plot_threshold,
+    plot_threshold_curves,
+)
 from .features import show_feature_maps  # noqa: F401
 from .optimization import plot_lr_experiment, plot_schedule  # noqa: F401
 from .training import LiveHistoryPlot, plot_history  # noqa: F401

@@ -113,3 +113,48 @@ def plot_threshold(image, probs, mask, threshold, thresholds, dice_curve):
     axes[3].set(xlabel="threshold", ylabel="Dice", ylim=(0, 1.02), title="Dice vs threshold")
     _error_legend(fig)
     return finish(fig, rect=(0, 0.1, 1, 1))
+
+
+def plot_threshold_curves(thresholds, dice_curves, threshold=0.5, title="Dice against the threshold, image by image"):
+    """One Dice-against-threshold curve per image (``dice_curves``: a list of curves), the chosen threshold dashed."""
+    curves = [np.asarray(curve, dtype=float) for curve in dice_curves]
+    if not curves or any(len(curve) != len(thresholds) for curve in curves):
+        raise ValueError(
+            f"dice_curves must be one or more curves of {len(thresholds)} values (one per threshold), "
+            f"got lengths {[len(curve) for curve in curves]}."
+        )
+    fig = new_figure((6.2, 3.2))
+    ax = fig.add_subplot()
+    for i, curve in enumerate(curves):
+        ax.plot(thresholds, curve, color=CYCLE[i % len(CYCLE)], lw=1.4, alpha=0.85)
+    ax.axvline(threshold, color="black", linestyle="--", lw=1)
+    ax.set(xlabel="threshold", ylabel="Dice", xlim=(0, 1), ylim=(0, 1.02), title=title)
+    return finish(fig)
+
+
+def label_picture(labels):
+    """An RGB (H, W, 3) picture of a label map: background black, object k in ``CYCLE[k % len(CYCLE)]``."""
+    labels = np.asarray(as_2d(labels)).astype(np.int64)
+    colours = np.array([(0.0, 0.0, 0.0)] + [rgb(c) for c in CYCLE])
+    index = np.where(labels > 0, 1 + (labels - 1) % len(CYCLE), 0)
+    return colours[index]
+
+
+def plot_instances(image, labels, title=None):
+    """The image, then one panel per label map (``labels``: {"truth": map, "Otsu": map, ...}), titled with its count.
+
+    Each object is one colour (7 colours in turn), so two touching nuclei read as two colours when they
+    are two objects and as one when they have merged.
+    """
+    if not labels:
+        raise ValueError('plot_instances needs at least one label map, e.g. {"truth": true_labels}.')
+    fig = new_figure((2.6 * (len(labels) + 1), 3.0))
+    axes = fig.subplots(1, len(labels) + 1)
+    axes[0].imshow(as_2d(image), cmap="gray")
+    axes[0].set_title("image")
+    for ax, (name, label_map) in zip(axes[1:], labels.items()):
+        count = len(np.unique(np.asarray(as_2d(label_map)))) - int((np.asarray(as_2d(label_map)) == 0).any())
+        ax.imshow(label_picture(label_map))
+        ax.set_title(f"{name}: {count} object{'' if count == 1 else 's'}")
+    hide_ticks(*axes)
+    return finish(fig, title=title)
