@@ -49,7 +49,8 @@ def train_on_sample(args):
         "test_dice": round(test["dice"], 4),
         "epochs": len(history),
         "training_seconds": round(history.elapsed[-1], 1),
-        "config": {**vars(args), "parameters": count_parameters(model), "pairs": {k: len(v) for k, v in splits.items()}},
+        "pairs": {name: len(pairs) for name, pairs in splits.items()},
+        "config": {**vars(args), "parameters": count_parameters(model)},
     }
     return figures, loaders.test
 

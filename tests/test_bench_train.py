@@ -136,4 +136,5 @@ def test_gpu_benchmark_measuring_code_on_a_tiny_cpu_model(capsys):
 def test_benchmarks_are_not_in_the_package():
     package = Path(unet_course.__file__).parent
     assert not (package / "bench" / "__init__.py").exists() and (package.parent / "benchmarks" / "gpu.py").exists()
-    assert bench_main.available() == ["cpu", "gpu", "notebooks", "real", "shapes"]  # the helpers' _modules are not listed
+    # the helpers' _modules are not listed
+    assert bench_main.available() == ["cpu", "gpu", "notebooks", "real", "shapes"]
