@@ -3,7 +3,7 @@ output against the course's block on the same weights."""
 
 import torch
 
-from ._core import CheckFailed, close, error_text, run, share_weights
+from ._core import CheckFailed, close, error_text, run_forward, share_weights
 
 
 def pair(value):
@@ -32,7 +32,7 @@ def output(trace, name, expected):
 
 def reference_output(trace, reference, name, inputs):
     """The reference's output on the same input, with the student's weights copied into it."""
-    ref_trace = run("the course's block", reference, *[t.clone() for t in inputs])
+    ref_trace = run_forward("the course's block", reference, *[t.clone() for t in inputs])
     problem = share_weights(trace.layers(), ref_trace.layers())
     if problem:
         raise CheckFailed(f"{name} is built differently from the course's block: {problem}.")

@@ -198,7 +198,7 @@ class _Recorder(TorchFunctionMode):
         return event.result
 
 
-def run(what, model, *inputs):
+def run_forward(what, model, *inputs):
     """Run ``model(*inputs)`` and record what happened; errors are kept in the trace, not raised
     (a NotImplementedError, a stub still in place, is reported at once)."""
     trace = Trace()
@@ -249,7 +249,7 @@ def share_weights(student_layers, reference_layers, assign=False):
         mine_state, their_state = mine.state_dict(), theirs.state_dict()
         shapes = {k: tuple(v.shape) for k, v in mine_state.items()}
         if type(mine) is not type(theirs) or shapes != {k: tuple(v.shape) for k, v in their_state.items()}:
-            return f"layer {index} that runs is {describe(mine)} where the reference has {describe(theirs)}"
+            return f"layer {index} that runs is {describe_layer(mine)} where the reference has {describe_layer(theirs)}"
         theirs.load_state_dict(mine_state, assign=assign)
     if len(student_layers) != len(reference_layers):
         return (
@@ -259,7 +259,7 @@ def share_weights(student_layers, reference_layers, assign=False):
     return None
 
 
-def describe(module):
+def describe_layer(module):
     """'Conv2d(3, 8, kernel_size=(3, 3), ...)' on one line."""
     return " ".join(repr(module).split())
 

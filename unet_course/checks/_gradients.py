@@ -6,7 +6,7 @@ gives the right numbers and still cannot learn: only a backward pass shows it.
 
 import torch
 
-from ._core import CheckFailed, describe, run
+from ._core import CheckFailed, describe_layer, run_forward
 
 FIX = "Remove it: a block must let the gradient through, or nothing in it (and nothing before it) learns."
 
@@ -47,7 +47,7 @@ def gradients(block, name, inputs, input_names):
     inputs = [t.detach().clone().requires_grad_() for t in inputs]
     cut, hooks = _inputs_of_children(block)
     try:
-        trace = run(f"{name}(...)", block, *inputs)
+        trace = run_forward(f"{name}(...)", block, *inputs)
     finally:
         for hook in hooks:
             hook.remove()
@@ -57,7 +57,7 @@ def gradients(block, name, inputs, input_names):
         )
     if trace.grad_off:
         raise CheckFailed(
-            f"{name} runs {describe(trace.grad_off[0])} under torch.no_grad() (or torch.inference_mode()): no "
+            f"{name} runs {describe_layer(trace.grad_off[0])} under torch.no_grad() (or torch.inference_mode()): no "
             f"gradient flows through that part of forward. {FIX}"
         )
     out = trace.output

@@ -4,7 +4,7 @@ A right answer may call its layers anything (``self.block``, ``self.layers``); t
 later cells, which load its ``state_dict`` into the package's block, need the package's names.
 """
 
-from ._core import PARAMETER_LAYERS, CheckFailed, describe, modules_of
+from ._core import PARAMETER_LAYERS, CheckFailed, describe_layer, modules_of
 
 
 def load_weights_by_structure(target, source):
@@ -20,8 +20,8 @@ def load_weights_by_structure(target, source):
         shapes = {k: tuple(v.shape) for k, v in from_.state_dict().items()}
         if type(to) is not type(from_) or shapes != {k: tuple(v.shape) for k, v in to.state_dict().items()}:
             raise CheckFailed(
-                f"load_weights_by_structure: layer {index} is {describe(from_)} in the source but {describe(to)} "
-                "in the target."
+                f"load_weights_by_structure: layer {index} is {describe_layer(from_)} in the source "
+                f"but {describe_layer(to)} in the target."
             )
         to.load_state_dict(from_.state_dict())
     return target

@@ -7,7 +7,7 @@ from torch import nn
 
 from .. import blocks
 from ._compare import output, raised, same_as_reference, shape
-from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
 
@@ -70,7 +70,8 @@ def _variants(block, name):
         found = modules_of(block, types)
         if found:
             raise CheckFailed(
-                f"{name} uses {describe(found[0])}, which the source text's DoubleConv does not: it uses {instead}."
+                f"{name} uses {describe_layer(found[0])}, which the source text's DoubleConv does not: "
+                f"it uses {instead}."
             )
     for norm in modules_of(block, nn.BatchNorm2d):
         for setting, default in BN_DEFAULTS.items():
@@ -181,7 +182,7 @@ def check_double_conv(cls):
             block = call(name, cls, in_channels, out_channels)
             double_conv_layers(block, name, in_channels, out_channels)
             x = torch.randn(2, in_channels, size, size)
-            trace = run(f"{name}(x)", block, x.clone())
+            trace = run_forward(f"{name}(x)", block, x.clone())
             extra_steps(trace, name)
             raised(trace, f"{name}(x) with x of shape {shape(x)}")
             double_conv_order(trace, name)

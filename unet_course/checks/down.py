@@ -6,7 +6,7 @@ from torch import nn
 from .. import blocks
 from ..arithmetic import pool_output_size
 from ._compare import output, pair, raised, same_as_reference, shape
-from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
 from .double_conv import double_conv_layers, double_conv_order, extra_steps
@@ -19,7 +19,7 @@ def _pooling(block, name):
         raise CheckFailed(f"{name} uses average pooling: U-Net's Down takes the maximum, nn.MaxPool2d(kernel_size=2).")
     if modules_of(block, nn.Upsample):
         raise CheckFailed(
-            f"{name} resizes with {describe(modules_of(block, nn.Upsample)[0])} (interpolation): U-Net's Down "
+            f"{name} resizes with {describe_layer(modules_of(block, nn.Upsample)[0])} (interpolation): U-Net's Down "
             "takes the maximum of each 2x2 window, nn.MaxPool2d(kernel_size=2)."
         )
     for pool in modules_of(block, nn.MaxPool2d):
@@ -84,7 +84,7 @@ def check_down(cls):
             _pooling(block, name)
             double_conv_layers(block, f"the DoubleConv in {name}", in_channels, out_channels)
             x = torch.randn(2, in_channels, size, size)
-            trace = run(f"{name}(x)", block, x.clone())
+            trace = run_forward(f"{name}(x)", block, x.clone())
             _steps(trace, name)
             extra_steps(trace, name)
             raised(trace, f"{name}(x) with x of shape {shape(x)}")

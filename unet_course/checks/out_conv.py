@@ -5,7 +5,7 @@ from torch import nn
 
 from .. import blocks
 from ._compare import output, raised, same_as_reference, shape
-from ._core import CheckFailed, call, describe, expect_class, modules_of, run, seeded, time_limited
+from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
 
@@ -31,7 +31,7 @@ def check_out_conv(cls):
                 raise squashing(name, type(squash[0]).__name__)
             _out_conv_layer(block, name, in_channels, num_classes)
             x = torch.randn(2, in_channels, 6, 6)
-            trace = run(f"{name}(x)", block, x.clone())
+            trace = run_forward(f"{name}(x)", block, x.clone())
             found = next((k for k in trace.kinds("sigmoid", "softmax")), None)
             if found:
                 raise squashing(name, found)
@@ -52,7 +52,7 @@ def _out_conv_layer(block, name, in_channels, num_classes):
     if conv.kernel_size != (1, 1):
         k = conv.kernel_size[0]
         raise CheckFailed(
-            f"1x1 conv replaced by {k}x{k}: {name} has {describe(conv)}. OutConv turns each pixel's "
+            f"1x1 conv replaced by {k}x{k}: {name} has {describe_layer(conv)}. OutConv turns each pixel's "
             f"{in_channels} features into {num_classes} logit(s) on its own, looking at no neighbours: "
             "nn.Conv2d(in_channels, num_classes, kernel_size=1)."
         )

@@ -18,10 +18,10 @@ from ._core import (
     _student_frame,
     call,
     close,
-    describe,
+    describe_layer,
     expect_class,
     modules_of,
-    run,
+    run_forward,
     seeded,
     share_weights,
     time_limited,
@@ -69,8 +69,8 @@ def _listing(counter):
 
 def _same_layers(model, reference, name):
     """The same layers as the course's UNet, whatever order they were written in."""
-    mine = Counter(describe(m) for m in modules_of(model, PARAMETER_LAYERS))
-    theirs = Counter(describe(m) for m in modules_of(reference, PARAMETER_LAYERS))
+    mine = Counter(describe_layer(m) for m in modules_of(model, PARAMETER_LAYERS))
+    theirs = Counter(describe_layer(m) for m in modules_of(reference, PARAMETER_LAYERS))
     extra, missing = mine - theirs, theirs - mine
     if extra or missing:
         parts = [f"it has {_listing(extra)}" if extra else "", f"it lacks {_listing(missing)}" if missing else ""]
@@ -139,7 +139,7 @@ def _same_output(model, reference, name, in_channels, num_classes):
     _fill(model)
     x = torch.randn(2, in_channels, SIZE, SIZE)
     with torch.no_grad():
-        trace = run(f"{name}(x)", model, x.clone())
+        trace = run_forward(f"{name}(x)", model, x.clone())
     _wiring(trace, name)
     raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
     found = next(iter(trace.kinds("sigmoid", "softmax")), None)

@@ -8,7 +8,7 @@ from torch import nn
 from .. import blocks
 from ..arithmetic import conv_transpose_formula
 from ._compare import output, raised, reference_output, shape
-from ._core import CheckFailed, call, close, describe, expect_class, modules_of, run, seeded, time_limited
+from ._core import CheckFailed, call, close, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
 from .double_conv import double_conv_layers, double_conv_order, extra_steps
@@ -57,7 +57,7 @@ def _up_sampling(block, name, in_channels):
     ups = modules_of(block, nn.ConvTranspose2d)
     if not ups:
         interpolating = modules_of(block, nn.Upsample)
-        used = f"interpolation ({describe(interpolating[0])}), which learns nothing, " if interpolating else ""
+        used = f"interpolation ({describe_layer(interpolating[0])}), which learns nothing, " if interpolating else ""
         raise CheckFailed(
             f"{name} has no nn.ConvTranspose2d: it up-samples with {used or 'something else '}where the source "
             "text learns its up-sampling with nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, "
@@ -156,7 +156,7 @@ def check_up(cls):
             block = call(name, cls, in_channels, out_channels)
             _up_sampling(block, name, in_channels)
             x, skip = torch.randn(2, in_channels, size, size), torch.randn(2, in_channels // 2, 2 * size, 2 * size)
-            trace = run(f"{name}(x, skip)", block, x.clone(), skip)
+            trace = run_forward(f"{name}(x, skip)", block, x.clone(), skip)
             _swapped_call(trace, block, name, in_channels, out_channels, x, skip)
             _added(trace, name)
             _concatenation(trace, name, skip)
@@ -180,7 +180,7 @@ def _swapped_call(trace, block, name, in_channels, out_channels, x, skip):
     """A forward whose parameters are (skip, x) under other names: it fails on (x, skip) and works swapped."""
     if trace.error is None:
         return
-    swapped = run(f"{name}(skip, x)", block, skip.clone(), x.clone())
+    swapped = run_forward(f"{name}(skip, x)", block, skip.clone(), x.clone())
     if swapped.error is None and isinstance(swapped.output, torch.Tensor):
         raise CheckFailed(
             f"Swapped arguments: {name} works when called as up(skip, x) but fails as up(x, skip), which is how the "

@@ -90,7 +90,7 @@ def download(url, path, expected_sha256, progress=True, timeout=30):
     return digest.hexdigest()
 
 
-def unpack(archive, folder):
+def extract_archive(archive, folder):
     """Unzip archive into folder via a temporary folder, so a failed unzip leaves nothing half-written."""
     with tempfile.TemporaryDirectory(dir=folder) as scratch:
         try:
@@ -120,7 +120,7 @@ def fetch_bbbc039(root=None, base_url=BASE_URL, checksums=None, progress=True):
                     f"{archive} does not match its sha256 ({expected}): it is incomplete or another file. "
                     "Delete it and download again."
                 )
-            unpack(archive, folder)
+            extract_archive(archive, folder)
             marker.touch()
     return folder
 

@@ -29,7 +29,7 @@ def _on_alarm(signum, frame):
     raise _OutOfTime
 
 
-def run(name, limit):
+def run_notebook(name, limit):
     from nbclient import NotebookClient
 
     notebook = nbformat.read(name, as_version=4)
@@ -107,6 +107,6 @@ def check(name, check_name, target):
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
     if command == "run":
-        sys.exit(run(*arguments))
+        sys.exit(run_notebook(*arguments))
     print(json.dumps(check(*arguments)), flush=True)
     os._exit(0)  # a runaway thread of a time-limited check must not keep the process alive

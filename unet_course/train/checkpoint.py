@@ -41,7 +41,7 @@ def model_config(model):
     }
 
 
-def describe(config):
+def config_as_call(config):
     """``UNet(in_channels=1, ...)``: a model configuration written as the call that builds it."""
     arguments = ", ".join(f"{k}={v!r}" for k, v in config.items() if k != "class")
     return f"{config.get('class', '?')}({arguments})"
@@ -129,13 +129,13 @@ def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"
     saved, current = state["config"]["model"], model_config(model)
     if saved != current:
         raise CheckpointMismatch(
-            f"{Path(path).name} was saved from {describe(saved)}, but this model is {describe(current)}. "
+            f"{Path(path).name} was saved from {config_as_call(saved)}, but this model is {config_as_call(current)}. "
             f"Build the model as the checkpoint was (load_model({Path(path).name!r}) does it for you)."
         )
     try:
         unwrap(model).load_state_dict(real_names(state["model"]))
     except RuntimeError as error:
-        raise CheckpointMismatch(f"{Path(path).name} does not fit this {describe(current)}: {error}") from None
+        raise CheckpointMismatch(f"{Path(path).name} does not fit this {config_as_call(current)}: {error}") from None
     if optimizer is not None and state["optimizer"] is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state["scaler"] is not None:

@@ -28,7 +28,7 @@ def check_arguments(num_epochs, lr, target_dice, checkpoint_dir=None):
         )
 
 
-def unpack(batch, where, num_classes=1):
+def split_batch(batch, where, num_classes=1):
     """(images float (B, C, H, W), mask) from a loader's item; mask float (B, 1, H, W), or long (B, H, W) classes."""
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         kind = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
@@ -63,9 +63,9 @@ def check_loader(loader, model, where):
     """Read and check ``loader``'s first batch for ``model``, before any training."""
     batch, plain = first_batch(loader, where), unwrap(model)
     num_classes = getattr(plain, "num_classes", 1)
-    unpack(batch, where, num_classes)  # its structure first
-    _check_images(batch[0], plain, where)  # the raw dtype, before unpack's .float()
-    images, mask = unpack(batch, where, num_classes)
+    split_batch(batch, where, num_classes)  # its structure first
+    _check_images(batch[0], plain, where)  # the raw dtype, before split_batch's .float()
+    images, mask = split_batch(batch, where, num_classes)
     _check_mask(mask, num_classes, where)
     if not isinstance(getattr(model, "_orig_mod", model), PadToFit):  # PadToFit takes any size
         _check_size(images.shape[-2:], plain, where)

@@ -10,7 +10,7 @@ import torch
 
 from ..metrics import BCEDiceLoss, CEDiceLoss, hard_dice, multiclass_dice
 from .checkpoint import unwrap
-from .checks import unpack
+from .checks import split_batch
 from .device import amp_dtype, as_device, use_channels_last
 
 
@@ -53,7 +53,7 @@ def run_epoch(
     num_classes = num_classes_of(model)
     total, count = torch.zeros((), device=device), 0
     for batch in loader:
-        images, mask = unpack(batch, "the training loader", num_classes)
+        images, mask = split_batch(batch, "the training loader", num_classes)
         images, mask = _to(images, device, channels_last), mask.to(device, non_blocking=True)
         with _autocast(device, dtype):
             logits = model(images)
@@ -118,7 +118,7 @@ def evaluate_with(model, loader, device, loss_fn=None, threshold=0.5, *, dtype=N
     total_loss, total_dice, total_class, count = 0.0, 0.0, 0.0, 0
     try:
         for batch in loader:
-            images, mask = unpack(batch, "the evaluation loader", num_classes)
+            images, mask = split_batch(batch, "the evaluation loader", num_classes)
             images, mask = _to(images, device, channels_last), mask.to(device)
             with _autocast(device, dtype):
                 logits = model(images).float()
