@@ -21,14 +21,7 @@ from unet_course.train import (
 from unet_course.train import checkpoint as checkpoint_module
 from unet_course.train import loop as loop_module
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models train faster on one thread (and do not fight other processes for cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one thread (conftest.py)
 
 
 def tiny_model(base_channels=4, depth=2):

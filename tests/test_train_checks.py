@@ -12,13 +12,7 @@ from unet_course.train.checkpoint import read_checkpoint
 from unet_course.train.checks import check_loader
 from unet_course.train.rng import rng_state
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one thread (conftest.py)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,7 @@ from unet_course.metrics import CEDiceLoss
 from unet_course.model import UNet
 from unet_course.train import evaluate, fit, predict
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one thread (conftest.py)
 
 
 @pytest.fixture(scope="module")

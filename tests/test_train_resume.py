@@ -15,13 +15,7 @@ from unet_course.train import loop as loop_module
 from unet_course.train.checkpoint import FORMAT, read_checkpoint
 from unet_course.train.schedule import WarmupCosine, warmup_steps_for
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny models: one thread (conftest.py)
 
 
 @pytest.fixture(scope="module")
