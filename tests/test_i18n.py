@@ -1,0 +1,105 @@
+"""The message layer: tr() in English and Chinese, the one setting, and localize() of rendered English output."""
+
+import json
+
+import pytest
+
+from unet_course import i18n
+
+CATALOG = {
+    "messages": {
+        "UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}.": (
+            "UNet 无法接受{axis}为 {size} 的输入：{why}。最接近的可用尺寸：{nearest}。"
+        ),
+        "it is not divisible by {factor}": "它不能被 {factor} 整除",
+        "{name} OK: {n:,} parameters.": "{name} 通过：{n:,} 个参数。",
+        "Use {{braces}} around {name}.": "在 {name} 两边加上 {{花括号}}。",
+    },
+    "words": {"height": "高度", "width": "宽度"},
+}
+
+
+@pytest.fixture
+def catalog(tmp_path, monkeypatch):
+    path = tmp_path / "zh.json"
+    path.write_text(json.dumps(CATALOG, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOG", path)
+    i18n.catalog.cache_clear()
+    i18n._matchers.cache_clear()
+    yield
+    i18n.catalog.cache_clear()
+    i18n._matchers.cache_clear()
+
+
+def test_english_is_the_default_and_the_template_itself(catalog, monkeypatch):
+    monkeypatch.delenv(i18n.VARIABLE, raising=False)
+    assert i18n.language() == "en"
+    assert i18n.tr("{name} OK: {n:,} parameters.", name="UNet", n=31036481) == "UNet OK: 31,036,481 parameters."
+
+
+def test_chinese_template_filled_and_words_translated(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    why = i18n.tr("it is not divisible by {factor}", factor=16)
+    message = i18n.tr(
+        "UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}.",
+        axis="height",
+        size=481,
+        why=why,
+        nearest="480 or 496",
+    )
+    assert message == "UNet 无法接受高度为 481 的输入：它不能被 16 整除。最接近的可用尺寸：480 or 496。"
+    assert i18n.tr("{name} OK: {n:,} parameters.", name="UNet", n=31036481) == "UNet 通过：31,036,481 个参数。"
+    assert i18n.tr("A message the catalog lacks: {x}.", x=1) == "A message the catalog lacks: 1."
+
+
+@pytest.mark.parametrize("value", ["zh-CN", "zh_cn", "ZH", "zh-Hans"])
+def test_spellings_of_chinese_are_accepted(value, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, value)
+    assert i18n.language() == "zh"
+
+
+def test_an_unknown_language_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "fr")
+    with pytest.raises(
+        ValueError,
+        match=r"UNET_COURSE_LANGUAGE='fr' is not a language of the course: use one of 'en', 'zh'",
+    ):
+        i18n.language()
+
+
+def test_set_language_reaches_the_environment_and_refuses_without_changing_it(monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "en")
+    i18n.set_language("zh")
+    assert i18n.language() == "zh"
+    with pytest.raises(ValueError, match="'klingon'"):
+        i18n.set_language("klingon")
+    assert i18n.language() == "zh"
+
+
+def test_localize_turns_rendered_english_into_the_chinese_rendering(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "en")
+    english = i18n.tr(
+        "UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}.",
+        axis="width",
+        size=481,
+        why=i18n.tr("it is not divisible by {factor}", factor=16),
+        nearest="480 or 496",
+    )
+    text = f"ValueError: {english}\nUNet OK: 31,036,481 parameters.\n"
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    chinese = i18n.tr(
+        "UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}.",
+        axis="width",
+        size=481,
+        why=i18n.tr("it is not divisible by {factor}", factor=16),
+        nearest="480 or 496",
+    )
+    expected = f"ValueError: {chinese}\nUNet 通过：31,036,481 个参数。\n"
+    assert i18n.localize(text) == expected
+    assert i18n.localize(text, "en") == text  # English output stays as it is
+    assert i18n.localize("Nothing of the catalog here.") == "Nothing of the catalog here."
+
+
+def test_localize_keeps_literal_braces(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    assert i18n.localize("Use {braces} around x.") == "在 x 两边加上 {花括号}。"

@@ -1,0 +1,119 @@
+"""Messages in the student's language: English, or Simplified Chinese (简体中文) for the Chinese edition.
+
+    os.environ["UNET_COURSE_LANGUAGE"] = "zh"       # the one setting: the Chinese notebooks' setup cell
+    tr("Wrong channels: {name} gives {got}.", name="up1", got=32)   # the English text is the key
+
+Data flow: a message site calls ``tr(template, **params)`` -> the template in the chosen language
+(``locale/zh.json``; English is the template itself) -> filled with ``params``. A parameter that is
+itself a word of the catalog ("first", "height") is translated too. The setting is read at every
+message, so it can be changed at any time and reaches the subprocesses grading starts.
+
+``localize(text)`` turns output that was rendered in English into the chosen language, by matching
+the English templates: that is how the Chinese notebooks take their outputs from the English ones.
+"""
+
+import functools
+import json
+import os
+import re
+import string
+from pathlib import Path
+
+VARIABLE = "UNET_COURSE_LANGUAGE"
+LANGUAGES = {"en": "English", "zh": "简体中文 (Simplified Chinese)"}
+CATALOG = Path(__file__).parent / "locale" / "zh.json"
+
+
+def language():
+    """The language messages are written in: ``"en"`` unless UNET_COURSE_LANGUAGE says otherwise."""
+    chosen = os.environ.get(VARIABLE, "en").strip().lower().replace("_", "-")
+    chosen = {"zh-cn": "zh", "zh-hans": "zh", "cn": "zh", "chinese": "zh", "english": "en"}.get(chosen, chosen)
+    if chosen not in LANGUAGES:
+        raise ValueError(
+            f"{VARIABLE}={os.environ[VARIABLE]!r} is not a language of the course: use one of "
+            f"{', '.join(repr(code) for code in LANGUAGES)} ({', '.join(LANGUAGES.values())})."
+        )
+    return chosen
+
+
+def set_language(code):
+    """Choose the language of the course's messages (``"en"`` or ``"zh"``) for this kernel and its children."""
+    previous = os.environ.get(VARIABLE)
+    os.environ[VARIABLE] = code
+    try:
+        language()
+    except ValueError:
+        if previous is None:
+            del os.environ[VARIABLE]
+        else:
+            os.environ[VARIABLE] = previous
+        raise
+
+
+@functools.cache
+def catalog():
+    """{"messages": {english template: chinese template}, "words": {english word: chinese word}}."""
+    data = json.loads(CATALOG.read_text(encoding="utf-8"))
+    return {"messages": data.get("messages", {}), "words": data.get("words", {})}
+
+
+def fields(template):
+    """The names of the ``{fields}`` in a template, in order (format specs left out)."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+
+
+def word(text, code=None):
+    """``text`` in the chosen language if the catalog lists it as a word, else unchanged."""
+    if (code or language()) == "zh" and isinstance(text, str):
+        return catalog()["words"].get(text, text)
+    return text
+
+
+def tr(template, **params):
+    """The message ``template`` (English) in the chosen language, filled with ``params``."""
+    code = language()
+    if code == "zh":
+        template = catalog()["messages"].get(template, template)
+        params = {name: word(value, code) for name, value in params.items()}
+    return template.format(**params)
+
+
+@functools.cache
+def _matchers():
+    """(regex of a rendered English message, its Chinese template), longest templates first."""
+    matchers = []
+    for english, chinese in sorted(catalog()["messages"].items(), key=lambda item: -len(item[0])):
+        pattern, seen = [], set()
+        parts = list(string.Formatter().parse(english))
+        for n, (literal, name, _, _) in enumerate(parts):
+            pattern.append(re.escape(literal))
+            if name is None:
+                continue
+            if name in seen:
+                pattern.append(f"(?P={name})")
+            else:
+                last = n == len(parts) - 1  # a field that ends the template runs to the end of the line
+                pattern.append(f"(?P<{name}>[^\\n]+)" if last else f"(?P<{name}>[\\s\\S]+?)")
+                seen.add(name)
+        matchers.append((re.compile("".join(pattern)), chinese))
+    return matchers
+
+
+def _fill(chinese, captured):
+    """The Chinese template with each field replaced by the captured (already formatted) text."""
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(chinese):
+        out.append(literal)
+        if name is not None:
+            value = captured[name]
+            out.append(catalog()["words"].get(value) or localize(value, "zh"))
+    return "".join(out)
+
+
+def localize(text, code=None):
+    """English output ``text`` with every catalog message in it rendered in language ``code``."""
+    if (code or language()) != "zh":
+        return text
+    for regex, chinese in _matchers():
+        text = regex.sub(lambda match, chinese=chinese: _fill(chinese, match.groupdict()), text)
+    return text
