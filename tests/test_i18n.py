@@ -21,9 +21,8 @@ CATALOG = {
 
 @pytest.fixture
 def catalog(tmp_path, monkeypatch):
-    path = tmp_path / "zh.json"
-    path.write_text(json.dumps(CATALOG, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setattr(i18n, "CATALOG", path)
+    (tmp_path / "a.json").write_text(json.dumps(CATALOG, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(i18n, "CATALOG", tmp_path)
     i18n.catalog.cache_clear()
     i18n._matchers.cache_clear()
     yield

@@ -4,7 +4,7 @@
     tr("Wrong channels: {name} gives {got}.", name="up1", got=32)   # the English text is the key
 
 Data flow: a message site calls ``tr(template, **params)`` -> the template in the chosen language
-(``locale/zh.json``; English is the template itself) -> filled with ``params``. A parameter that is
+(``locale/zh/*.json``; English is the template itself) -> filled with ``params``. A parameter that is
 itself a word of the catalog ("first", "height") is translated too. The setting is read at every
 message, so it can be changed at any time and reaches the subprocesses grading starts.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 VARIABLE = "UNET_COURSE_LANGUAGE"
 LANGUAGES = {"en": "English", "zh": "简体中文 (Simplified Chinese)"}
-CATALOG = Path(__file__).parent / "locale" / "zh.json"
+CATALOG = Path(__file__).parent / "locale" / "zh"  # one JSON file per part of the package, merged
 
 
 def language():
@@ -53,8 +53,15 @@ def set_language(code):
 @functools.cache
 def catalog():
     """{"messages": {english template: chinese template}, "words": {english word: chinese word}}."""
-    data = json.loads(CATALOG.read_text(encoding="utf-8"))
-    return {"messages": data.get("messages", {}), "words": data.get("words", {})}
+    merged = {"messages": {}, "words": {}}
+    for path in sorted(CATALOG.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for part in merged:
+            clash = merged[part].keys() & data.get(part, {}).keys()
+            if clash:
+                raise ValueError(f"{path.name} repeats {part} of another catalog file: {sorted(clash)[:3]}")
+            merged[part].update(data.get(part, {}))
+    return merged
 
 
 def fields(template):
