@@ -41,6 +41,7 @@ DEFAULT_SOURCE = "git+https://github.com/unet-course/unet-course"
 def notebook_paths():
     solutions = setup_cell.notebook_files(ROOT)
     students = sorted((ROOT / "notebooks" / "student").glob("*.ipynb"))
+    students += sorted((ROOT / "notebooks" / "zh" / "student").glob("*.ipynb"))
     return solutions + students
 
 
@@ -54,10 +55,13 @@ def test_every_notebook_has_the_setup_cell_after_its_first_markdown_cell_and_the
     first = next(n for n, c in enumerate(cells) if c["cell_type"] == "markdown")
     setup = cells[first + 1]
     assert setup["id"] == setup_cell.SETUP_ID and setup["cell_type"] == "code"
-    assert "".join(setup["source"]) == setup_cell.SETUP_SOURCE
-    assert [c.get("id") for c in cells].count(setup_cell.SETUP_ID) == 1
     # a student copy keeps its solution notebook's markdown, so its badges open the solution notebook
-    solution = path.relative_to(ROOT).as_posix().replace("notebooks/student/", "notebooks/")
+    relative = path.relative_to(ROOT).as_posix()
+    solution = relative.replace("notebooks/zh/student/", "notebooks/zh/").replace("notebooks/student/", "notebooks/")
+    assert "".join(setup["source"]) == setup_cell.setup_source(solution)
+    assert setup_cell.SETUP_SOURCE in setup_cell.setup_source(solution)  # the Chinese edition only adds its language
+    assert ('UNET_COURSE_LANGUAGE"] = "zh"' in "".join(setup["source"])) == solution.startswith("notebooks/zh/")
+    assert [c.get("id") for c in cells].count(setup_cell.SETUP_ID) == 1
     title = "".join(cells[first]["source"]).split("\n")
     assert title[0].startswith("# ") and title[1:4] == ["", setup_cell.badge_line(solution), ""]
 

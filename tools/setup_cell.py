@@ -52,6 +52,19 @@ if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ or "KAGGLE
         importlib.invalidate_caches()
         print(f"Installed unet_course from {source}; torch {torch_version} is unchanged.")"""
 
+# The Chinese edition's one setting: the course's checker verdicts and input errors in Chinese.
+ZH_FOLDER = "notebooks/zh/"
+ZH_SETTING = """
+
+# 中文版：练习检查器的结论和输入错误信息用中文显示（改为 "en" 则显示英文）。
+os.environ["UNET_COURSE_LANGUAGE"] = "zh"
+"""
+
+
+def setup_source(relative_path):
+    """The setup cell's code for the notebook at ``relative_path``: the Chinese edition adds its language."""
+    return SETUP_SOURCE + (ZH_SETTING.rstrip("\n") if relative_path.startswith(ZH_FOLDER) else "")
+
 
 def notebook_files(root=ROOT):
     """The notebooks that carry the cell: the course's, and the Chinese edition's if it exists."""
@@ -84,13 +97,13 @@ def with_badges(markdown, relative_path):
     return "\n".join([*head, badge_line(relative_path), "", *rest])
 
 
-def setup_cell(old=None):
+def setup_cell(relative_path, old=None):
     """The setup cell: ``old``'s outputs and execution count (if given) with the current source."""
     cell = {"cell_type": "code", "execution_count": None, "id": SETUP_ID, "metadata": {}, "outputs": []}
     if old is not None:
         cell.update(execution_count=old.get("execution_count"), outputs=old.get("outputs", []))
         cell["metadata"] = old.get("metadata", {})
-    cell["source"] = split_lines(SETUP_SOURCE)
+    cell["source"] = split_lines(setup_source(relative_path))
     return cell
 
 
@@ -102,7 +115,7 @@ def updated(notebook, relative_path):
     if first is None:
         raise ValueError(f"{relative_path} has no markdown cell: the badges go into its first one, under the title.")
     title = dict(cells[first], source=split_lines(with_badges("".join(cells[first]["source"]), relative_path)))
-    cells[first : first + 1] = [title, setup_cell(old)]
+    cells[first : first + 1] = [title, setup_cell(relative_path, old)]
     return {**notebook, "cells": cells}
 
 
