@@ -161,6 +161,12 @@ def page_config(url, token):
     return json.loads(html.unescape(match.group(1)))
 
 
+def language_packs(url, token):
+    """{locale: display name} of the language packs the Lab server offers (Settings > Language)."""
+    _, body = get(f"{url}/lab/api/translations?token={token}")
+    return {locale: pack["displayName"] for locale, pack in json.loads(body)["data"].items()}
+
+
 def shut_down_kernels(url, token):
     """Delete every session (and so its kernel) the server holds."""
     _, body = get(f"{url}/api/sessions?token={token}")

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
-from browser_helpers import isolated_jupyter_env, lab_server, page_config
+from browser_helpers import isolated_jupyter_env, lab_server, language_packs, page_config
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -218,9 +218,11 @@ def test_binder_environment_builds_and_runs_every_notebook(tmp_path, require):
     start = time.perf_counter()
     with lab_server(bin_dir / "python", repo, tmp_path / "lab", env=env) as (url, token):
         config = page_config(url, token)
+        languages = language_packs(url, token)
     timings["lab start and stop"] = round(time.perf_counter() - start, 1)
     assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"]  # a list on the page
     assert config["buildCheck"] is False and config["buildAvailable"] is False
+    assert {"en", "zh_CN"} <= set(languages), f"Settings > Language should offer Simplified Chinese: {languages}"
 
     for notebook in notebooks:  # in course order, each in a fresh kernel, as a student on Binder runs them
         copied, report = repo / "notebooks" / notebook.name, tmp_path / f"{notebook.stem}.json"
