@@ -286,3 +286,48 @@ def test_checker_reports_widgets_that_do_not_render(page, lab):
     assert any("code cell 1" in p and "did not render" in p for p in found), found  # front end missing
     assert any("code cell 2" in p and "did not render" in p for p in found), found  # no such model
     assert not any("code cell 3" in p for p in found), found  # a real slider renders
+
+
+# Draw each character on a canvas in the font the page uses for it and compare with a character no font has
+# (U+0378 is unassigned): a character drawn as that box, or as nothing, has no glyph on this machine.
+MISSING_GLYPHS = """([selector, controls]) => {
+    const element = document.querySelector(selector);
+    const font = getComputedStyle(element).fontFamily;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = 48;
+    const pen = canvas.getContext("2d");
+    const draw = (ch) => {
+        pen.clearRect(0, 0, 48, 48);
+        pen.font = `32px ${font}`;
+        pen.fillText(ch, 6, 38);
+        return pen.getImageData(0, 0, 48, 48).data.join(",");
+    };
+    const none = draw("\\u0378"), blank = (pen.clearRect(0, 0, 48, 48), pen.getImageData(0, 0, 48, 48).data.join(","));
+    const missing = (text) => [...new Set(text)].filter((ch) => ch.trim() && [none, blank].includes(draw(ch)));
+    const chinese = [...element.textContent].filter((ch) => /[\\u4e00-\\u9fff]/.test(ch)).join("");
+    return {font, chinese, missing: missing(chinese), controls_missing: missing(controls)};
+}"""
+ZH_NOTEBOOK = "01_double_conv.ipynb"  # short, and its checker prints a verdict
+
+
+def test_a_chinese_notebook_runs_and_its_text_renders_in_chinese(page, lab):
+    nb, report = run_and_report(page, lab, f"notebooks/zh/{ZH_NOTEBOOK}")
+    found = problems(report, nb)
+    heading = page.locator(".jp-NotebookPanel .jp-MarkdownCell h1").first
+    title = nb.cells[0].source.split("\n")[0].lstrip("# ").strip()
+    if not re.search(r"[\u4e00-\u9fff]", title) or title not in heading.inner_text():
+        found.append(f"the rendered title {heading.inner_text()!r} is not the Chinese title {title!r}")
+    glyphs = page.evaluate(MISSING_GLYPHS, [".jp-NotebookPanel .jp-MarkdownCell .jp-RenderedMarkdown", "\u0379\u0380"])
+    if glyphs["controls_missing"] != ["\u0379", "\u0380"]:  # the detector must see characters that have no glyph
+        found.append(f"the missing-glyph check does not work in this browser: {glyphs}")
+    if len(glyphs["chinese"]) < 5 or glyphs["missing"]:
+        found.append(
+            f"Chinese text renders without glyphs (boxes) for {glyphs['missing']} in font {glyphs['font']!r}: "
+            "install a font with CJK glyphs (Debian: sudo apt-get install fonts-wqy-microhei; .ci/run does this)"
+        )
+    verdict = code_cell_index(nb, "check_double_conv(")
+    shown = " ".join(o["text"] for o in report["cells"][verdict]["outputs"]) if verdict is not None else ""
+    if "DoubleConv" not in shown or not re.search(r"[\u4e00-\u9fff]", shown):
+        found.append(f"the checker's verdict is not in Chinese (the setup cell's language setting): {shown[:200]!r}")
+    save_artifacts(page, f"zh-{Path(ZH_NOTEBOOK).stem}", report, found)
+    assert not found, "\n".join(found)
