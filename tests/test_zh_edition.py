@@ -30,6 +30,7 @@ def terminology():
 
 def prose(markdown):
     """Markdown without code (fenced and inline), maths, link targets and the badge line."""
+    markdown = "\n".join(line for line in markdown.split("\n") if zh_edition.setup_cell.COLAB_BADGE not in line)
     markdown = re.sub(r"```.*?```", " ", markdown, flags=re.DOTALL)
     markdown = re.sub(r"`[^`\n]*`", " ", markdown)
     markdown = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", markdown, flags=re.DOTALL)
