@@ -1,11 +1,13 @@
 """Grading: checks re-run in fresh processes, so a notebook cannot grade itself; hangs and crashes
 are reported and the other notebooks are still graded."""
 
+import re
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from unet_course.instructor.grade import checks_of, grade_main, report, run_check
+from unet_course.instructor.grade import checks_of, grade_main, notebook_language, report, run_check
 
 IMPORTS = "import torch\nfrom unet_course.checks import check_dice"
 RIGHT = (
@@ -84,3 +86,24 @@ def test_report_lines():
 
     lines = report("a.ipynb", "ran", [CheckResult("check_dice", "dice", "passed", "dice OK")])
     assert lines == ["a.ipynb", "  notebook: ran", "  check_dice(dice): passed: dice OK", "  1 of 1 checks passed"]
+
+
+ZH_SETUP = 'import os\nos.environ["UNET_COURSE_LANGUAGE"] = "zh"'
+
+
+def test_the_notebooks_language_setting_is_found():
+    zh = new_notebook(cells=[new_code_cell(ZH_SETUP), new_code_cell(IMPORTS)])
+    assert notebook_language(zh) == "zh"
+    assert notebook_language(new_notebook(cells=[new_code_cell(IMPORTS)])) is None
+
+
+@pytest.mark.slow
+def test_a_chinese_notebook_is_graded_in_chinese_unless_the_grader_chooses(tmp_path, monkeypatch):
+    path = write(tmp_path, "07_zh.ipynb", ZH_SETUP, IMPORTS, LOSS, "check_dice(dice)")
+    language = notebook_language(nbformat.read(path, as_version=4))
+    monkeypatch.delenv("UNET_COURSE_LANGUAGE", raising=False)
+    chinese = run_check(path, tmp_path, "check_dice", "dice", limit=60, language=language)
+    assert chinese.status == "failed" and re.search(r"[\u4e00-\u9fff]", chinese.message), chinese
+    monkeypatch.setenv("UNET_COURSE_LANGUAGE", "en")  # the instructor's own choice wins
+    english = run_check(path, tmp_path, "check_dice", "dice", limit=60, language=language)
+    assert english.status == "failed" and not re.search(r"[\u4e00-\u9fff]", english.message), english

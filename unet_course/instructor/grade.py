@@ -12,6 +12,7 @@ or wraps its check cell in ``try/except`` changes only what its own cells show.
 import ast
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -59,19 +60,33 @@ def checks_of(notebook):
     return found
 
 
-def _environment():
+LANGUAGE_SETTING = re.compile(r"""os\.environ\[["']UNET_COURSE_LANGUAGE["']\]\s*=\s*["'](\w+)["']""")
+
+
+def notebook_language(notebook):
+    """The language a notebook's own cells choose for the course's messages (its setup cell), or None."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and (found := LANGUAGE_SETTING.search(cell.source)):
+            return found.group(1)
+    return None
+
+
+def _environment(language=None):
+    """The subprocesses' environment; the notebook's language, unless UNET_COURSE_LANGUAGE is set already."""
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    if language and "UNET_COURSE_LANGUAGE" not in os.environ:
+        env["UNET_COURSE_LANGUAGE"] = language
     env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
     return env
 
 
-def _run_limited(arguments, folder, limit):
+def _run_limited(arguments, folder, limit, language=None):
     """(returncode or None if it ran out of time, stdout, stderr); a process that overruns is killed
     with every process it started (its own session)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "unet_course.instructor._fresh", *arguments],
         cwd=folder,
-        env=_environment(),
+        env=_environment(language),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -107,9 +122,9 @@ def run_notebook(path, folder, limit):
     return "ran"
 
 
-def run_check(path, folder, check, target, limit):
-    """One check in a fresh process: a CheckResult."""
-    returncode, out, err = _run_limited(["check", Path(path).name, check, target], folder, limit)
+def run_check(path, folder, check, target, limit, language=None):
+    """One check in a fresh process (its messages in ``language``, if given): a CheckResult."""
+    returncode, out, err = _run_limited(["check", Path(path).name, check, target], folder, limit, language)
     if returncode is None:
         return CheckResult(check, target, "timed out", f"no answer within {limit:g} s (stopped)")
     lines = [line for line in out.splitlines() if line.startswith("{")]
@@ -124,11 +139,12 @@ def grade(path, solutions="notebooks", notebook_limit=NOTEBOOK_LIMIT, check_limi
     path = Path(path)
     solution = Path(solutions) / path.name
     wanted = checks_of(nbformat.read(solution if solution.exists() else path, as_version=4))
+    language = notebook_language(nbformat.read(path, as_version=4))
     folder = tempfile.mkdtemp(prefix="unet-course-grade-")
     try:
         shutil.copy(path, Path(folder) / path.name)
         ran = run_notebook(path, folder, notebook_limit)
-        found = [run_check(path, folder, check, target, check_limit) for check, target in wanted]
+        found = [run_check(path, folder, check, target, check_limit, language) for check, target in wanted]
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the folder this function made, nothing else
     return ran, found
