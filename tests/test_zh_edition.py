@@ -32,7 +32,7 @@ def prose(markdown):
     """Markdown without code (fenced and inline), maths, link targets and the badge line."""
     markdown = "\n".join(line for line in markdown.split("\n") if zh_edition.setup_cell.COLAB_BADGE not in line)
     markdown = re.sub(r"```.*?```", " ", markdown, flags=re.DOTALL)
-    markdown = re.sub(r"`[^`\n]*`", " ", markdown)
+    markdown = re.sub(r"`[^`]*`", " ", markdown)  # a code span may wrap onto the next line
     markdown = re.sub(r"\$\$.*?\$\$|\$[^$\n]*\$", " ", markdown, flags=re.DOTALL)
     markdown = re.sub(r"\]\([^)]*\)", "]", markdown)
     return markdown
@@ -80,7 +80,12 @@ def test_each_english_term_has_its_chinese_term(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_first_use_of_a_term_has_the_english_beside_it(name):
-    text = "\n".join(chinese for _, _, chinese in markdown_pairs(name))
+    text = "\n".join(
+        line
+        for _, _, chinese in markdown_pairs(name)
+        for line in chinese.split("\n")
+        if not line.lstrip().startswith(">")  # a quote of the source text is the source's words, not a first use
+    )
     missing = []
     for forms, term, _ in terminology():
         at = text.find(term)
@@ -104,3 +109,15 @@ def test_no_second_translation_of_a_term(name):
         f"{other} (the course says {term})" for _, term, others in terminology() for other in others if other in text
     ]
     assert not found, ", ".join(found)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_line_break_inside_chinese_text(name):
+    """A line break between two Chinese characters shows as a stray space in Lab: one line per paragraph."""
+    cjk = "\u4e00-\u9fff\u3000-\u303f\uff00-\uffef"
+    broken = [
+        f"cell {cell_id}: ...{match.group(0)!r}..."
+        for cell_id, _, chinese in markdown_pairs(name)
+        for match in re.finditer(rf"[{cjk}]\n[{cjk}]", chinese)
+    ]
+    assert not broken, "\n".join(broken)
