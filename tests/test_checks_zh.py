@@ -420,7 +420,7 @@ def test_not_implemented_and_raising_code(monkeypatch):
     english, chinese = both(check_double_conv, Typo, monkeypatch)
     assert english.startswith("DoubleConv(4, 4)(x) with x of shape (2, 4, 12, 12) raised AttributeError:")
     assert english.endswith(" (at the line `return self.double_convs(x)`)")
-    assert chinese.startswith("DoubleConv(4, 4)(x)（x 的形状为 (2, 4, 12, 12)） 抛出了 AttributeError:")
+    assert chinese.startswith("DoubleConv(4, 4)(x)（x 的形状为 (2, 4, 12, 12)）抛出了 AttributeError:")
     assert chinese.endswith("（出错的代码行：`return self.double_convs(x)`）")
 
 

@@ -15,9 +15,22 @@ def shape(tensor):
     return tuple(tensor.shape)
 
 
-def raised(trace, call_text):
-    if trace.error is not None:
-        raise CheckFailed(tr("{what} raised {error}", what=call_text, error=error_text(trace.error)))
+def raised(trace, name, x, skip=None):
+    """The forward ``name(x)`` (or ``name(x, skip)``) raised: say so, with the inputs' shapes."""
+    if trace.error is None:
+        return
+    error = error_text(trace.error)
+    if skip is None:
+        message = tr("{name}(x) with x of shape {shape} raised {error}", name=name, shape=shape(x), error=error)
+    else:
+        message = tr(
+            "{name}(x, skip) with x of shape {x_shape} and skip of shape {skip_shape} raised {error}",
+            name=name,
+            x_shape=shape(x),
+            skip_shape=shape(skip),
+            error=error,
+        )
+    raise CheckFailed(message)
 
 
 def output(trace, name, expected):

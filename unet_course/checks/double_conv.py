@@ -7,7 +7,7 @@ from torch import nn
 
 from .. import blocks
 from ..i18n import tr
-from ._compare import output, raised, same_as_reference, shape
+from ._compare import output, raised, same_as_reference
 from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
@@ -280,7 +280,7 @@ def check_double_conv(cls):
             x = torch.randn(2, in_channels, size, size)
             trace = run_forward(f"{name}(x)", block, x.clone())
             extra_steps(trace, name)
-            raised(trace, tr("{call} with x of shape {shape}", call=f"{name}(x)", shape=shape(x)))
+            raised(trace, name, x)
             double_conv_order(trace, name)
             output(trace, name, (2, out_channels, size, size))
             hint = tr("Check the order in forward: conv => BN => ReLU, twice.")

@@ -6,7 +6,7 @@ from torch import nn
 from .. import blocks
 from ..arithmetic import pool_output_size
 from ..i18n import tr
-from ._compare import output, pair, raised, same_as_reference, shape
+from ._compare import output, pair, raised, same_as_reference
 from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
@@ -130,7 +130,7 @@ def check_down(cls):
             trace = run_forward(f"{name}(x)", block, x.clone())
             _steps(trace, name)
             extra_steps(trace, name)
-            raised(trace, tr("{call} with x of shape {shape}", call=f"{name}(x)", shape=shape(x)))
+            raised(trace, name, x)
             double_conv_order(trace, inner)
             output(trace, name, (2, out_channels, size // 2, size // 2))
             hint = tr("Down is max-pool 2x2, then DoubleConv: nn.Sequential(nn.MaxPool2d(2), DoubleConv(...)).")

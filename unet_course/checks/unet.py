@@ -179,7 +179,7 @@ def _same_output(model, reference, name, in_channels, num_classes):
     with torch.no_grad():
         trace = run_forward(f"{name}(x)", model, x.clone())
     _wiring(trace, name)
-    raised(trace, tr("{call} with x of shape {shape}", call=f"{name}(x)", shape=tuple(x.shape)))
+    raised(trace, name, x)
     found = next(iter(trace.kinds("sigmoid", "softmax")), None)
     if found:
         raise squashing(name, found)
