@@ -22,7 +22,7 @@ from unet_course.checks import (
     check_validate,
     load_weights_by_structure,
 )
-from unet_course.instructor import build, strip_source
+from unet_course.instructor import build, stale, strip_source
 from unet_course.metrics import hard_dice
 from unet_course.model import UNet
 
@@ -567,6 +567,8 @@ def test_build_in_chinese_writes_a_copy_whose_check_speaks_chinese(tmp_path, mon
     written, _ = build(tmp_path, language="zh")
     copy = nbformat.read(written[0], as_version=4)
     assert "请编写 DoubleConv.__init__ 的这一部分" in copy.cells[1].source
+    assert stale(tmp_path, language="zh") == []
+    assert [(p.name, why) for p, why in stale(tmp_path)] == [("01_double_conv.ipynb", "differs")]
     namespace = {}
     for cell in copy.cells[:2]:
         exec(compile(cell.source, "<cell>", "exec"), namespace)
