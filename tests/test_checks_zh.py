@@ -305,7 +305,7 @@ OK_LINES = {
         check_unet,
         UNet,
         "UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output.",
-        "UNet 通过：与课程相同的层（1 -> 1 时共 31,036,481 个参数），输出与输入同尺寸的 logits，输出相同。",
+        "UNet 通过：层与课程的相同（1 -> 1 时共 31,036,481 个参数），logits 与输入同尺寸，输出相同。",
     ),
     "dice": (
         check_dice,
