@@ -12,6 +12,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from ..i18n import tr
+
 # torch and the whole course package: a student's mistake is reported at the student's line, never at ours
 _OURS = (str(Path(torch.__file__).parent), str(Path(__file__).parent.parent))
 TIME_LIMIT = 10.0  # seconds a whole check may take before it is stopped (the tiny tensors need well under 1 s)
@@ -84,10 +86,14 @@ def time_limited(check):
         worker.join(TIME_LIMIT)
         if worker.is_alive():
             raise CheckFailed(
-                f"{check.__name__} stopped after {TIME_LIMIT:g} s without an answer: your code never finished on "
-                "tiny inputs (a few pixels). Look for a loop that never ends (`while True:`, a `while` whose "
-                "condition never changes) in your __init__ or forward, fix it, then restart the kernel "
-                "(Kernel > Restart) - the runaway loop keeps running in the background until you do."
+                tr(
+                    "{check} stopped after {limit:g} s without an answer: your code never finished on "
+                    "tiny inputs (a few pixels). Look for a loop that never ends (`while True:`, a `while` whose "
+                    "condition never changes) in your __init__ or forward, fix it, then restart the kernel "
+                    "(Kernel > Restart) - the runaway loop keeps running in the background until you do.",
+                    check=check.__name__,
+                    limit=TIME_LIMIT,
+                )
             )
         if "error" in box:
             raise box["error"].with_traceback(None) from None
@@ -121,32 +127,44 @@ def call(what, function, *args, **kwargs):
     except NotImplementedError as exc:
         raise not_implemented(what, exc) from None
     except Exception as exc:  # any error in the student's code is reported, not re-raised
-        raise CheckFailed(f"{what} raised {error_text(exc)}") from None
+        raise CheckFailed(tr("{what} raised {error}", what=what, error=error_text(exc))) from None
 
 
 def expect_class(cls, name, check):
     """Refuse an instance where the class is wanted (``check_double_conv(DoubleConv(1, 64))``)."""
     if isinstance(cls, nn.Module):
         raise CheckFailed(
-            f"{check} takes the class itself, not a block built from it: write {check}({name}), "
-            f"without arguments after {name}."
+            tr(
+                "{check} takes the class itself, not a block built from it: write {check}({name}), "
+                "without arguments after {name}.",
+                check=check,
+                name=name,
+            )
         )
 
 
 def not_implemented(what, exc):
     """The message for a stub of the student copy that is still there."""
     return CheckFailed(
-        f"{_raising_function(exc)} is not implemented yet: write the part marked `raise NotImplementedError(...)` "
-        f"(follow the hint above it), run that cell, then run this check again. ({what} raised NotImplementedError.)"
+        tr(
+            "{function} is not implemented yet: write the part marked `raise NotImplementedError(...)` "
+            "(follow the hint above it), run that cell, then run this check again. ({what} raised "
+            "NotImplementedError.)",
+            function=_raising_function(exc),
+            what=what,
+        )
     )
 
 
 def error_text(exc):
     """'RuntimeError: ... (at the line `...`)' for an exception raised in the student's code."""
     frame = _student_frame(exc)
-    message = str(exc).strip().splitlines()[0] if str(exc).strip() else "(no message)"
-    where = f" (at the line `{frame.line}`)" if frame is not None and frame.line else ""
-    return f"{type(exc).__name__}: {message}{where}"
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else tr("(no message)")
+    if frame is not None and frame.line:
+        return tr(
+            "{error}: {message} (at the line `{line}`)", error=type(exc).__name__, message=message, line=frame.line
+        )
+    return f"{type(exc).__name__}: {message}"
 
 
 @dataclass
@@ -249,12 +267,19 @@ def share_weights(student_layers, reference_layers, assign=False):
         mine_state, their_state = mine.state_dict(), theirs.state_dict()
         shapes = {k: tuple(v.shape) for k, v in mine_state.items()}
         if type(mine) is not type(theirs) or shapes != {k: tuple(v.shape) for k, v in their_state.items()}:
-            return f"layer {index} that runs is {describe_layer(mine)} where the reference has {describe_layer(theirs)}"
+            return tr(
+                "layer {index} that runs is {mine} where the reference has {theirs}",
+                index=index,
+                mine=describe_layer(mine),
+                theirs=describe_layer(theirs),
+            )
         theirs.load_state_dict(mine_state, assign=assign)
     if len(student_layers) != len(reference_layers):
-        return (
-            f"{len(student_layers)} layers with weights run where the reference runs {len(reference_layers)} "
-            f"({', '.join(type(m).__name__ for m in reference_layers)})"
+        return tr(
+            "{mine} layers with weights run where the reference runs {theirs} ({names})",
+            mine=len(student_layers),
+            theirs=len(reference_layers),
+            names=", ".join(type(m).__name__ for m in reference_layers),
         )
     return None
 

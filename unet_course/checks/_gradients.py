@@ -6,18 +6,27 @@ gives the right numbers and still cannot learn: only a backward pass shows it.
 
 import torch
 
+from ..i18n import tr
 from ._core import CheckFailed, describe_layer, run_forward
 
-FIX = "Remove it: a block must let the gradient through, or nothing in it (and nothing before it) learns."
+
+def _fix():
+    return tr("Remove it: a block must let the gradient through, or nothing in it (and nothing before it) learns.")
 
 
 def _frozen(block, name):
     frozen = [n for n, p in block.named_parameters() if not p.requires_grad]
     if frozen:
-        shown = ", ".join(f"`{n}`" for n in frozen[:3]) + (f" and {len(frozen) - 3} more" if len(frozen) > 3 else "")
+        shown = ", ".join(f"`{n}`" for n in frozen[:3])
+        if len(frozen) > 3:
+            shown = tr("{shown} and {more} more", shown=shown, more=len(frozen) - 3)
         raise CheckFailed(
-            f"Frozen parameters: in {name}, {shown} have requires_grad=False, so the optimizer never changes them. "
-            "Remove the line that freezes them (`requires_grad_(False)`, `p.requires_grad = False`)."
+            tr(
+                "Frozen parameters: in {name}, {shown} have requires_grad=False, so the optimizer never changes "
+                "them. Remove the line that freezes them (`requires_grad_(False)`, `p.requires_grad = False`).",
+                name=name,
+                shown=shown,
+            )
         )
 
 
@@ -37,8 +46,25 @@ def _inputs_of_children(block):
     return cut, hooks
 
 
-def _ordinal(position):
-    return ("first", "second", "third")[position] if position < 3 else f"number {position + 1}"
+def _cut_input(name, sub_name, position):
+    """The message for a submodule whose input (at ``position``) arrives without a gradient."""
+    if position < 3:
+        return tr(
+            "In {name}, `{sub_name}` gets its {ordinal} input without a gradient: forward detaches it before the "
+            "call (`.detach()`, `.data`), so what computed it never learns from this path. {fix}",
+            name=name,
+            sub_name=sub_name,
+            ordinal=("first", "second", "third")[position],
+            fix=_fix(),
+        )
+    return tr(
+        "In {name}, `{sub_name}` gets its number {number} input without a gradient: forward detaches it before "
+        "the call (`.detach()`, `.data`), so what computed it never learns from this path. {fix}",
+        name=name,
+        sub_name=sub_name,
+        number=position + 1,
+        fix=_fix(),
+    )
 
 
 def gradients(block, name, inputs, input_names):
@@ -53,36 +79,54 @@ def gradients(block, name, inputs, input_names):
             hook.remove()
     if trace.error is not None:
         raise CheckFailed(
-            f"{name} raised {type(trace.error).__name__} when its input required a gradient: {trace.error}"
+            tr(
+                "{name} raised {error} when its input required a gradient: {message}",
+                name=name,
+                error=type(trace.error).__name__,
+                message=trace.error,
+            )
         )
     if trace.grad_off:
         raise CheckFailed(
-            f"{name} runs {describe_layer(trace.grad_off[0])} under torch.no_grad() (or torch.inference_mode()): no "
-            f"gradient flows through that part of forward. {FIX}"
+            tr(
+                "{name} runs {layer} under torch.no_grad() (or torch.inference_mode()): no gradient flows through "
+                "that part of forward. {fix}",
+                name=name,
+                layer=describe_layer(trace.grad_off[0]),
+                fix=_fix(),
+            )
         )
     out = trace.output
     if not out.requires_grad:
         raise CheckFailed(
-            f"{name}'s output has no gradient: its forward cuts the graph (.detach(), .data, .numpy() or "
-            f"torch.no_grad()). {FIX}"
+            tr(
+                "{name}'s output has no gradient: its forward cuts the graph (.detach(), .data, .numpy() or "
+                "torch.no_grad()). {fix}",
+                name=name,
+                fix=_fix(),
+            )
         )
     (out * torch.randn_like(out)).sum().backward()
     for tensor, input_name in zip(inputs, input_names):
         if tensor.grad is None or not bool(tensor.grad.abs().sum() > 0):
             raise CheckFailed(
-                f"No gradient reaches `{input_name}`: {name}'s forward detaches it (`{input_name}.detach()`, "
-                f"`{input_name}.data`), so the blocks that computed {input_name} would never learn. Use "
-                f"{input_name} itself."
+                tr(
+                    "No gradient reaches `{input}`: {name}'s forward detaches it (`{input}.detach()`, "
+                    "`{input}.data`), so the blocks that computed {input} would never learn. Use {input} itself.",
+                    input=input_name,
+                    name=name,
+                )
             )
     if cut:
-        sub_name, position = cut[0]
-        raise CheckFailed(
-            f"In {name}, `{sub_name}` gets its {_ordinal(position)} input without a gradient: forward detaches it "
-            f"before the call (`.detach()`, `.data`), so what computed it never learns from this path. {FIX}"
-        )
+        raise CheckFailed(_cut_input(name, *cut[0]))
     for parameter_name, parameter in block.named_parameters():
         if parameter.grad is None:
             raise CheckFailed(
-                f"No gradient reaches `{parameter_name}` of {name}: that layer never takes part in the output, "
-                f"or its result is detached before it is used. {FIX}"
+                tr(
+                    "No gradient reaches `{parameter}` of {name}: that layer never takes part in the output, "
+                    "or its result is detached before it is used. {fix}",
+                    parameter=parameter_name,
+                    name=name,
+                    fix=_fix(),
+                )
             )

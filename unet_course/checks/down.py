@@ -5,7 +5,8 @@ from torch import nn
 
 from .. import blocks
 from ..arithmetic import pool_output_size
-from ._compare import output, pair, raised, same_as_reference, shape
+from ..i18n import tr
+from ._compare import output, pair, raised, same_as_reference
 from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
@@ -16,11 +17,17 @@ SETTINGS = [(4, 4, 16), (3, 8, 16), (8, 4, 15)]  # (in_channels, out_channels, s
 
 def _pooling(block, name):
     if modules_of(block, nn.AvgPool2d):
-        raise CheckFailed(f"{name} uses average pooling: U-Net's Down takes the maximum, nn.MaxPool2d(kernel_size=2).")
+        raise CheckFailed(
+            tr("{name} uses average pooling: U-Net's Down takes the maximum, nn.MaxPool2d(kernel_size=2).", name=name)
+        )
     if modules_of(block, nn.Upsample):
         raise CheckFailed(
-            f"{name} resizes with {describe_layer(modules_of(block, nn.Upsample)[0])} (interpolation): U-Net's Down "
-            "takes the maximum of each 2x2 window, nn.MaxPool2d(kernel_size=2)."
+            tr(
+                "{name} resizes with {layer} (interpolation): U-Net's Down takes the maximum of each 2x2 window, "
+                "nn.MaxPool2d(kernel_size=2).",
+                name=name,
+                layer=describe_layer(modules_of(block, nn.Upsample)[0]),
+            )
         )
     for pool in modules_of(block, nn.MaxPool2d):
         if pool.ceil_mode or pool.return_indices or pair(pool.dilation) != (1, 1):
@@ -31,27 +38,49 @@ def _pooling(block, name):
                 if pool.return_indices
                 else (f"dilation={pair(pool.dilation)[0]}")
             )
-            effect = " (an odd 15x15 map becomes 8x8, not 7x7 as in the text)" if pool.ceil_mode else ""
+            effect = tr(" (an odd 15x15 map becomes 8x8, not 7x7 as in the text)") if pool.ceil_mode else ""
             raise CheckFailed(
-                f"{name} has nn.MaxPool2d(..., {setting}){effect}: the source text keeps the defaults. "
-                "Use nn.MaxPool2d(kernel_size=2)."
+                tr(
+                    "{name} has nn.MaxPool2d(..., {setting}){effect}: the source text keeps the defaults. "
+                    "Use nn.MaxPool2d(kernel_size=2).",
+                    name=name,
+                    setting=setting,
+                    effect=effect,
+                )
             )
         kernel, stride, padding = pair(pool.kernel_size), pair(pool.stride or pool.kernel_size), pair(pool.padding)
         if padding != (0, 0):
-            slip = " This is the source text's slip: it writes padding=2 where it means stride 2."
+            slip = tr(" This is the source text's slip: it writes padding=2 where it means stride 2.")
             slip = slip if padding[0] == 2 else ""
             raise CheckFailed(
-                f"{name} has nn.MaxPool2d(..., padding={padding[0]}).{slip} Max pooling halves the size with "
-                "kernel_size=2, stride=2 and no padding: nn.MaxPool2d(kernel_size=2) (the stride defaults to the "
-                "kernel size)."
+                tr(
+                    "{name} has nn.MaxPool2d(..., padding={padding}).{slip} Max pooling halves the size with "
+                    "kernel_size=2, stride=2 and no padding: nn.MaxPool2d(kernel_size=2) (the stride defaults to "
+                    "the kernel size).",
+                    name=name,
+                    padding=padding[0],
+                    slip=slip,
+                )
             )
         if kernel != (2, 2):
-            raise CheckFailed(f"{name} pools with kernel_size={kernel[0]}: use nn.MaxPool2d(kernel_size=2), stride 2.")
+            raise CheckFailed(
+                tr(
+                    "{name} pools with kernel_size={kernel}: use nn.MaxPool2d(kernel_size=2), stride 2.",
+                    name=name,
+                    kernel=kernel[0],
+                )
+            )
         if stride != (2, 2):
             after = pool_output_size(16, 2, stride[0])
             raise CheckFailed(
-                f"Pooling with the wrong stride: in {name}, nn.MaxPool2d(kernel_size=2, stride={stride[0]}) turns "
-                f"16x16 into {after}x{after}, not 8x8. Use stride=2 (or leave it out: it defaults to kernel_size=2)."
+                tr(
+                    "Pooling with the wrong stride: in {name}, nn.MaxPool2d(kernel_size=2, stride={stride}) turns "
+                    "16x16 into {after}x{after}, not 8x8. Use stride=2 (or leave it out: it defaults to "
+                    "kernel_size=2).",
+                    name=name,
+                    stride=stride[0],
+                    after=after,
+                )
             )
 
 
@@ -59,16 +88,29 @@ def _steps(trace, name):
     steps = trace.kinds("pool", "avg-pool", "interpolate", "conv")
     if "avg-pool" in steps or "interpolate" in steps:
         used = "average pooling (F.avg_pool2d)" if "avg-pool" in steps else "interpolation (F.interpolate)"
-        raise CheckFailed(f"{name} shrinks the map with {used}: U-Net's Down max-pools, nn.MaxPool2d(kernel_size=2).")
+        raise CheckFailed(
+            tr(
+                "{name} shrinks the map with {used}: U-Net's Down max-pools, nn.MaxPool2d(kernel_size=2).",
+                name=name,
+                used=used,  # a word of the catalog
+            )
+        )
     if "pool" not in steps:
         raise CheckFailed(
-            f"No pooling: {name} never max-pools, so the size is not halved. Down is "
-            "nn.MaxPool2d(kernel_size=2) and then DoubleConv(in_channels, out_channels)."
+            tr(
+                "No pooling: {name} never max-pools, so the size is not halved. Down is "
+                "nn.MaxPool2d(kernel_size=2) and then DoubleConv(in_channels, out_channels).",
+                name=name,
+            )
         )
     if steps[0] != "pool":
         raise CheckFailed(
-            f"Pooling after the DoubleConv: {name} runs {' => '.join(steps)}. Down pools first (halving "
-            "the size, so the convs work on the smaller map), then runs the DoubleConv."
+            tr(
+                "Pooling after the DoubleConv: {name} runs {ran}. Down pools first (halving the size, so the "
+                "convs work on the smaller map), then runs the DoubleConv.",
+                name=name,
+                ran=" => ".join(steps),
+            )
         )
 
 
@@ -82,17 +124,18 @@ def check_down(cls):
             name = f"Down({in_channels}, {out_channels})"
             block = call(name, cls, in_channels, out_channels)
             _pooling(block, name)
-            double_conv_layers(block, f"the DoubleConv in {name}", in_channels, out_channels)
+            inner = tr("the DoubleConv in {name}", name=name)
+            double_conv_layers(block, inner, in_channels, out_channels)
             x = torch.randn(2, in_channels, size, size)
             trace = run_forward(f"{name}(x)", block, x.clone())
             _steps(trace, name)
             extra_steps(trace, name)
-            raised(trace, f"{name}(x) with x of shape {shape(x)}")
-            double_conv_order(trace, f"the DoubleConv in {name}")
+            raised(trace, name, x)
+            double_conv_order(trace, inner)
             output(trace, name, (2, out_channels, size // 2, size // 2))
-            hint = "Down is max-pool 2x2, then DoubleConv: nn.Sequential(nn.MaxPool2d(2), DoubleConv(...))."
+            hint = tr("Down is max-pool 2x2, then DoubleConv: nn.Sequential(nn.MaxPool2d(2), DoubleConv(...)).")
             reference = blocks.Down(in_channels, out_channels)
             same_as_reference(trace, reference, name, [x], hint)
             gradients(block, name, [x], ["x"])
     note = names_note(block, reference, "Down")
-    return "Down OK: max-pool 2x2 halves the size, then DoubleConv; same output as the course's block." + note
+    return tr("Down OK: max-pool 2x2 halves the size, then DoubleConv; same output as the course's block.") + note

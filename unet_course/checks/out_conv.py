@@ -4,7 +4,8 @@ import torch
 from torch import nn
 
 from .. import blocks
-from ._compare import output, raised, same_as_reference, shape
+from ..i18n import tr
+from ._compare import output, raised, same_as_reference
 from ._core import CheckFailed, call, describe_layer, expect_class, modules_of, run_forward, seeded, time_limited
 from ._gradients import gradients
 from ._weights import names_note
@@ -12,8 +13,12 @@ from ._weights import names_note
 
 def squashing(name, found):
     return CheckFailed(
-        f"A {found} inside {name}: the model must return logits (any real number). The loss "
-        "(BCEWithLogitsLoss) and the metrics apply the sigmoid themselves; remove it from the block."
+        tr(
+            "A {found} inside {name}: the model must return logits (any real number). The loss "
+            "(BCEWithLogitsLoss) and the metrics apply the sigmoid themselves; remove it from the block.",
+            found=found,
+            name=name,
+        )
     )
 
 
@@ -35,33 +40,52 @@ def check_out_conv(cls):
             found = next((k for k in trace.kinds("sigmoid", "softmax")), None)
             if found:
                 raise squashing(name, found)
-            raised(trace, f"{name}(x) with x of shape {shape(x)}")
+            raised(trace, name, x)
             output(trace, name, (2, num_classes, 6, 6))
             reference = blocks.OutConv(in_channels, num_classes)
-            same_as_reference(trace, reference, name, [x], "OutConv is the conv alone.")
+            same_as_reference(trace, reference, name, [x], tr("OutConv is the conv alone."))
             gradients(block, name, [x], ["x"])
     note = names_note(block, reference, "OutConv")
-    return "OutConv OK: a 1x1 conv gives one logit per class and pixel; same output as the course's block." + note
+    return tr("OutConv OK: a 1x1 conv gives one logit per class and pixel; same output as the course's block.") + note
 
 
 def _out_conv_layer(block, name, in_channels, num_classes):
     convs = modules_of(block, nn.Conv2d)
     if len(convs) != 1:
-        raise CheckFailed(f"{name} has {len(convs)} nn.Conv2d layers; OutConv is one 1x1 conv.")
+        raise CheckFailed(
+            tr("{name} has {count} nn.Conv2d layers; OutConv is one 1x1 conv.", name=name, count=len(convs))
+        )
     conv = convs[0]
     if conv.kernel_size != (1, 1):
         k = conv.kernel_size[0]
         raise CheckFailed(
-            f"1x1 conv replaced by {k}x{k}: {name} has {describe_layer(conv)}. OutConv turns each pixel's "
-            f"{in_channels} features into {num_classes} logit(s) on its own, looking at no neighbours: "
-            "nn.Conv2d(in_channels, num_classes, kernel_size=1)."
+            tr(
+                "1x1 conv replaced by {k}x{k}: {name} has {layer}. OutConv turns each pixel's {in_channels} features "
+                "into {num_classes} logit(s) on its own, looking at no neighbours: "
+                "nn.Conv2d(in_channels, num_classes, kernel_size=1).",
+                k=k,
+                name=name,
+                layer=describe_layer(conv),
+                in_channels=in_channels,
+                num_classes=num_classes,
+            )
         )
     if conv.in_channels != in_channels or conv.out_channels != num_classes:
         raise CheckFailed(
-            f"Wrong channels: {name} has a conv {conv.in_channels} -> {conv.out_channels} channels; it should "
-            f"take in_channels={in_channels} and give one logit per class, num_classes={num_classes}."
+            tr(
+                "Wrong channels: {name} has a conv {got_in} -> {got_out} channels; it should take "
+                "in_channels={in_channels} and give one logit per class, num_classes={num_classes}.",
+                name=name,
+                got_in=conv.in_channels,
+                got_out=conv.out_channels,
+                in_channels=in_channels,
+                num_classes=num_classes,
+            )
         )
     if conv.bias is None:
         raise CheckFailed(
-            f"{name}'s conv has bias=False: no BatchNorm follows it, so it keeps its bias (the default, bias=True)."
+            tr(
+                "{name}'s conv has bias=False: no BatchNorm follows it, so it keeps its bias (the default, bias=True).",
+                name=name,
+            )
         )

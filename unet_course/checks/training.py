@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from ..i18n import tr
 from ._core import CheckFailed, call, seeded, time_limited
 
 IMAGES, BATCH, EPOCHS = 5, 2, 4
@@ -102,11 +103,21 @@ def _mean_per_image(losses):
 def _returned_float(result, what):
     if isinstance(result, torch.Tensor):
         raise CheckFailed(
-            f"{what} returned a tensor ({tuple(result.shape)}), not a float: add up `loss.item() * batch size` "
-            "(.item() gives a Python number and lets the graph go), and return that sum over the number of images."
+            tr(
+                "{what} returned a tensor ({shape}), not a float: add up `loss.item() * batch size` (.item() gives "
+                "a Python number and lets the graph go), and return that sum over the number of images.",
+                what=what,
+                shape=tuple(result.shape),
+            )
         )
     if not isinstance(result, float | int) or isinstance(result, bool) or not math.isfinite(result):
-        raise CheckFailed(f"{what} returned {result!r}: it must return the epoch's mean loss per image, a float.")
+        raise CheckFailed(
+            tr(
+                "{what} returned {result!r}: it must return the epoch's mean loss per image, a float.",
+                what=what,
+                result=result,
+            )
+        )
     return float(result)
 
 
@@ -133,36 +144,47 @@ def _train_calls(fn, model, loader, log):
 def _train_steps(log, batches):
     if not log.forwards:
         raise CheckFailed(
-            "train_one_epoch never runs the model: for each (images, masks) in loader, logits = model(images)."
+            tr("train_one_epoch never runs the model: for each (images, masks) in loader, logits = model(images).")
         )
     if not all(training for training, _ in log.forwards):
         raise CheckFailed(
-            "The model ran in eval mode: train_one_epoch never calls model.train() before the forward, so BatchNorm "
-            "uses its stored statistics and does not learn them (and dropout would be off). Call model.train() at "
-            "the start of the epoch: validate() leaves the model in eval mode."
+            tr(
+                "The model ran in eval mode: train_one_epoch never calls model.train() before the forward, so "
+                "BatchNorm uses its stored statistics and does not learn them (and dropout would be off). Call "
+                "model.train() at the start of the epoch: validate() leaves the model in eval mode."
+            )
         )
     if not log.losses:
-        raise CheckFailed("train_one_epoch never calls loss_fn: loss = loss_fn(logits, masks) for each batch.")
+        raise CheckFailed(tr("train_one_epoch never calls loss_fn: loss = loss_fn(logits, masks) for each batch."))
     if any(swapped for _, _, swapped in log.losses):
-        raise CheckFailed("loss_fn(masks, logits): the prediction comes first, then the mask: loss_fn(logits, masks).")
+        raise CheckFailed(
+            tr("loss_fn(masks, logits): the prediction comes first, then the mask: loss_fn(logits, masks).")
+        )
     if log.steps == 0:
         raise CheckFailed(
-            "train_one_epoch never calls optimizer.step(): the weights never change. Call it after loss.backward()."
+            tr("train_one_epoch never calls optimizer.step(): the weights never change. Call it after loss.backward().")
         )
     if log.gradless_steps:
         raise CheckFailed(
-            "optimizer.step() ran without gradients: call loss.backward() before optimizer.step(), on every batch."
+            tr("optimizer.step() ran without gradients: call loss.backward() before optimizer.step(), on every batch.")
         )
     if log.accumulated_steps:
         raise CheckFailed(
-            "Gradients accumulate: optimizer.zero_grad() is not called on every step, so each backward adds to the "
-            "gradients of all the batches before it. Call optimizer.zero_grad() once per batch, before "
-            "loss.backward()."
+            tr(
+                "Gradients accumulate: optimizer.zero_grad() is not called on every step, so each backward adds to "
+                "the gradients of all the batches before it. Call optimizer.zero_grad() once per batch, before "
+                "loss.backward()."
+            )
         )
     if log.steps != EPOCHS * batches:
         raise CheckFailed(
-            f"optimizer.step() ran {log.steps} times in {EPOCHS} epochs of {batches} batches: once per batch, "
-            "inside the loop over the loader."
+            tr(
+                "optimizer.step() ran {steps} times in {epochs} epochs of {batches} batches: once per batch, "
+                "inside the loop over the loader.",
+                steps=log.steps,
+                epochs=EPOCHS,
+                batches=batches,
+            )
         )
 
 
@@ -170,7 +192,7 @@ def _train_value(value, losses):
     expected = _mean_per_image(losses)
     if abs(value - expected) <= 1e-5 * max(1.0, abs(expected)):
         return
-    known = [
+    known = [  # each mistake is a word of the catalog
         (
             sum(v for v, _, _ in losses) / len(losses),
             "the mean of the batch losses: the last batch has 1 image, "
@@ -185,10 +207,16 @@ def _train_value(value, losses):
     ]
     for candidate, mistake in known:
         if abs(value - candidate) <= 1e-5 * max(1.0, abs(candidate)):
-            raise CheckFailed(f"train_one_epoch returns {mistake}, then divide by the number of images.")
+            raise CheckFailed(
+                tr("train_one_epoch returns {mistake}, then divide by the number of images.", mistake=mistake)
+            )
     raise CheckFailed(
-        f"train_one_epoch returned {value:.5f}, but the epoch's mean loss per image was {expected:.5f}: return "
-        "sum(loss.item() * batch size) / number of images."
+        tr(
+            "train_one_epoch returned {value:.5f}, but the epoch's mean loss per image was {expected:.5f}: return "
+            "sum(loss.item() * batch size) / number of images.",
+            value=value,
+            expected=expected,
+        )
     )
 
 
@@ -197,7 +225,7 @@ def check_train_one_epoch(fn):
     """Check the student's ``train_one_epoch(model, loader, optimizer, loss_fn, device) -> float``."""
     __tracebackhide__ = True
     if not callable(fn):
-        raise CheckFailed(f"check_train_one_epoch takes your function itself, not a {type(fn).__name__}.")
+        raise CheckFailed(tr("check_train_one_epoch takes your function itself, not a {type}.", type=type(fn).__name__))
     with seeded():
         loader, model, log = _data(), _model(), Log()
         hooks = _watch(model, log)
@@ -212,11 +240,19 @@ def check_train_one_epoch(fn):
         first, last = returned[0][0], returned[-1][0]
         if not last < first:
             raise CheckFailed(
-                f"The loss did not go down: {first:.4f} in the first epoch, {last:.4f} in the {EPOCHS}th, on five "
-                "images a small model can learn. Check the order on each batch: optimizer.zero_grad(), logits = "
-                "model(images), loss = loss_fn(logits, masks), loss.backward(), optimizer.step()."
+                tr(
+                    "The loss did not go down: {first:.4f} in the first epoch, {last:.4f} in the {epochs}th, on five "
+                    "images a small model can learn. Check the order on each batch: optimizer.zero_grad(), logits = "
+                    "model(images), loss = loss_fn(logits, masks), loss.backward(), optimizer.step().",
+                    first=first,
+                    last=last,
+                    epochs=EPOCHS,
+                )
             )
-    return (
-        f"train_one_epoch OK: train mode, zero_grad/backward/step on every batch, mean loss per image; the loss fell "
-        f"from {first:.3f} to {last:.3f} in {EPOCHS} epochs."
+    return tr(
+        "train_one_epoch OK: train mode, zero_grad/backward/step on every batch, mean loss per image; the loss fell "
+        "from {first:.3f} to {last:.3f} in {epochs} epochs.",
+        first=first,
+        last=last,
+        epochs=EPOCHS,
     )

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .. import blocks
+from ..i18n import tr
 from ..model import UNet, count_parameters
 from ._compare import raised
 from ._core import (
@@ -33,10 +34,13 @@ from .out_conv import squashing
 OFFSETS = 65521  # a prime: no two weights start at offsets a channel apart
 SIZE = 16  # the smallest input the four levels take: 16 -> 1 at the bottom
 SETTINGS = [(1, 1), (3, 2)]  # (in_channels, num_classes): the text's model, then another
-WIRING = (
-    "Check the wiring in forward: x1 = in_conv(x); x2 = down1(x1); ... x5 = down4(x4); then x = up1(x5, x4), "
-    "x = up2(x, x3), x = up3(x, x2), x = up4(x, x1); return out_conv(x)."
-)
+
+
+def _wiring_hint():
+    return tr(
+        "Check the wiring in forward: x1 = in_conv(x); x2 = down1(x1); ... x5 = down4(x4); then x = up1(x5, x4), "
+        "x = up2(x, x3), x = up3(x, x2), x = up4(x, x1); return out_conv(x)."
+    )
 
 
 def _fill(model, seed=0):
@@ -64,7 +68,8 @@ def _fill(model, seed=0):
 
 def _listing(counter):
     items = [f"{n} x {layer}" if n > 1 else layer for layer, n in counter.items()]
-    return "; ".join(items[:3]) + (f"; and {len(items) - 3} more" if len(items) > 3 else "")
+    shown = "; ".join(items[:3])
+    return tr("{shown}; and {more} more", shown=shown, more=len(items) - 3) if len(items) > 3 else shown
 
 
 def _same_layers(model, reference, name):
@@ -73,14 +78,42 @@ def _same_layers(model, reference, name):
     theirs = Counter(describe_layer(m) for m in modules_of(reference, PARAMETER_LAYERS))
     extra, missing = mine - theirs, theirs - mine
     if extra or missing:
-        parts = [f"it has {_listing(extra)}" if extra else "", f"it lacks {_listing(missing)}" if missing else ""]
-        raise CheckFailed(
-            f"{name} is built differently from the course's UNet: {' and '.join(p for p in parts if p)} "
-            "(compared with the course's layers, in any order)."
-        )
+        raise CheckFailed(_different_layers(name, extra, missing))
     count, expected = count_parameters(model), count_parameters(reference)
     if count != expected:
-        raise CheckFailed(f"{name} has {count:,} parameters; the course's UNet has {expected:,}.")
+        raise CheckFailed(
+            tr(
+                "{name} has {count:,} parameters; the course's UNet has {expected:,}.",
+                name=name,
+                count=count,
+                expected=expected,
+            )
+        )
+
+
+def _different_layers(name, extra, missing):
+    """The message for layers the student's UNet has that the course's lacks, or lacks that it has."""
+    if extra and missing:
+        return tr(
+            "{name} is built differently from the course's UNet: it has {extra} and it lacks {missing} (compared "
+            "with the course's layers, in any order).",
+            name=name,
+            extra=_listing(extra),
+            missing=_listing(missing),
+        )
+    if extra:
+        return tr(
+            "{name} is built differently from the course's UNet: it has {extra} (compared with the course's "
+            "layers, in any order).",
+            name=name,
+            extra=_listing(extra),
+        )
+    return tr(
+        "{name} is built differently from the course's UNet: it lacks {missing} (compared with the course's "
+        "layers, in any order).",
+        name=name,
+        missing=_listing(missing),
+    )
 
 
 def _inside_up(exc):
@@ -99,11 +132,16 @@ def _wiring(trace, name):
     if trace.error is None or not _inside_up(trace.error):
         return
     frame = _student_frame(trace.error)
-    where = f" at the line `{frame.line}`" if frame is not None and frame.line else ""
+    where = tr(" at the line `{line}`", line=frame.line) if frame is not None and frame.line else ""
     raise CheckFailed(
-        f"Skips wired wrongly: in your {name.split('(')[0]}.forward an Up gets a skip from the wrong level{where}, so "
-        "the up-sampled x and the skip do not fit together. Each Up takes the encoder output of its own "
-        f"level, the deepest first. {WIRING}"
+        tr(
+            "Skips wired wrongly: in your {model}.forward an Up gets a skip from the wrong level{where}, so the "
+            "up-sampled x and the skip do not fit together. Each Up takes the encoder output of its own level, "
+            "the deepest first. {wiring}",
+            model=name.split("(")[0],
+            where=where,
+            wiring=_wiring_hint(),
+        )
     )
 
 
@@ -129,7 +167,7 @@ def check_unet(cls):
         gradients(model, name, [x], ["x"])
     note = names_note(model, reference, "UNet")
     return (
-        "UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output."
+        tr("UNet OK: the course's layers (31,036,481 parameters for 1 -> 1), logits of the input's size, same output.")
         + note
     )
 
@@ -141,7 +179,7 @@ def _same_output(model, reference, name, in_channels, num_classes):
     with torch.no_grad():
         trace = run_forward(f"{name}(x)", model, x.clone())
     _wiring(trace, name)
-    raised(trace, f"{name}(x) with x of shape {tuple(x.shape)}")
+    raised(trace, name, x)
     found = next(iter(trace.kinds("sigmoid", "softmax")), None)
     if found:
         raise squashing(name, found)
@@ -149,17 +187,36 @@ def _same_output(model, reference, name, in_channels, num_classes):
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
         got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise CheckFailed(
-            f"{name} gives {got} for an input of shape {tuple(x.shape)}; expected logits of shape "
-            f"{expected_shape}: one per class and pixel, the input's size."
+            tr(
+                "{name} gives {got} for an input of shape {shape}; expected logits of shape {expected}: one per "
+                "class and pixel, the input's size.",
+                name=name,
+                got=got,
+                shape=tuple(x.shape),
+                expected=expected_shape,
+            )
         )
     # the course's UNet registers its layers in the order they run
     problem = share_weights(trace.layers(), modules_of(reference, PARAMETER_LAYERS), assign=True)
     if problem:
-        raise CheckFailed(f"{name} runs its layers in a different order from the course's UNet: {problem}. {WIRING}")
+        raise CheckFailed(
+            tr(
+                "{name} runs its layers in a different order from the course's UNet: {problem}. {wiring}",
+                name=name,
+                problem=problem,
+                wiring=_wiring_hint(),
+            )
+        )
     with torch.no_grad():
         expected = reference(x.clone())
     if close(out, expected):
         return x
     if close(out, torch.sigmoid(expected)) or close(out, torch.softmax(expected, dim=1)):
         raise squashing(name, "sigmoid")
-    raise CheckFailed(f"{name} computes something different from the course's UNet on the same weights. {WIRING}")
+    raise CheckFailed(
+        tr(
+            "{name} computes something different from the course's UNet on the same weights. {wiring}",
+            name=name,
+            wiring=_wiring_hint(),
+        )
+    )

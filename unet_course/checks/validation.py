@@ -4,6 +4,7 @@ of sigmoid(logits)}."""
 
 import torch
 
+from ..i18n import tr
 from ..metrics import binary_dice
 from ._core import CheckFailed, call, seeded, time_limited
 from .training import Log, _data, _Loss, _model, _watch
@@ -45,55 +46,85 @@ def _changes(before, model):
 
 def _behaviour(log, changed, model):
     if not log.forwards:
-        raise CheckFailed("validate never runs the model: for each (images, masks) in loader, logits = model(images).")
+        raise CheckFailed(
+            tr("validate never runs the model: for each (images, masks) in loader, logits = model(images).")
+        )
     if any(training for training, _ in log.forwards):
         raise CheckFailed(
-            "The model ran in train mode: validate never calls model.eval() before the forward, so BatchNorm "
-            "normalises with each batch's statistics and updates its running statistics while it measures. Call "
-            "model.eval() at the start of validate."
+            tr(
+                "The model ran in train mode: validate never calls model.eval() before the forward, so BatchNorm "
+                "normalises with each batch's statistics and updates its running statistics while it measures. "
+                "Call model.eval() at the start of validate."
+            )
         )
     if any(p.grad is not None for p in model.parameters()):
-        raise CheckFailed("validate calls loss.backward(): validation only measures. Remove the backward.")
+        raise CheckFailed(tr("validate calls loss.backward(): validation only measures. Remove the backward."))
     if changed:
         raise CheckFailed(
-            f"validate changed the model ({', '.join(changed[:3])}): validation must leave the weights and "
-            "BatchNorm's statistics as they are. Remove anything that updates them."
+            tr(
+                "validate changed the model ({changed}): validation must leave the weights and BatchNorm's "
+                "statistics as they are. Remove anything that updates them.",
+                changed=", ".join(changed[:3]),
+            )
         )
     if any(grad for _, grad in log.forwards):
         raise CheckFailed(
-            "validate builds autograd graphs it never uses: wrap the loop in `with torch.no_grad():` (or "
-            "torch.inference_mode()), which saves the memory and the time that recording costs."
+            tr(
+                "validate builds autograd graphs it never uses: wrap the loop in `with torch.no_grad():` (or "
+                "torch.inference_mode()), which saves the memory and the time that recording costs."
+            )
         )
 
 
 def _values(result, per_image, per_batch):
     if not isinstance(result, dict) or set(result) != {"loss", "dice"}:
         got = sorted(result) if isinstance(result, dict) else type(result).__name__
-        raise CheckFailed(f'validate returned {got}: return a dict with two keys, {{"loss": ..., "dice": ...}}.')
+        raise CheckFailed(
+            tr('validate returned {got}: return a dict with two keys, {{"loss": ..., "dice": ...}}.', got=got)
+        )
     for key in ("loss", "dice"):
         if not isinstance(result[key], float | int) or isinstance(result[key], bool):
-            raise CheckFailed(f'validate\'s "{key}" is a {type(result[key]).__name__}: make it a float (.item()).')
+            raise CheckFailed(
+                tr(
+                    'validate\'s "{key}" is a {type}: make it a float (.item()).',
+                    key=key,
+                    type=type(result[key]).__name__,
+                )
+            )
     loss, dice = float(result["loss"]), float(result["dice"])
     if not _near(loss, per_image["loss"]):
         if _near(loss, per_batch["loss"]):
             raise CheckFailed(
-                'validate\'s "loss" is the mean of the batch losses; the last batch has 1 image, the others 2: '
-                "weight each batch by its size (loss.item() * images.shape[0]) and divide by the number of images."
+                tr(
+                    'validate\'s "loss" is the mean of the batch losses; the last batch has 1 image, the others 2: '
+                    "weight each batch by its size (loss.item() * images.shape[0]) and divide by the number of "
+                    "images."
+                )
             )
-        raise CheckFailed(f'validate\'s "loss" is {loss:.5f}; the mean loss per image is {per_image["loss"]:.5f}.')
+        raise CheckFailed(
+            tr(
+                'validate\'s "loss" is {loss:.5f}; the mean loss per image is {expected:.5f}.',
+                loss=loss,
+                expected=per_image["loss"],
+            )
+        )
     if _near(dice, per_image["dice"]):
         return
-    mistakes = [
+    mistakes = [  # each mistake is a word of the catalog
         (per_batch["dice"], "averages the batch means: weight each batch's Dice by its number of images"),
         (per_image["logit dice"], "thresholds the logits at 0.5: apply torch.sigmoid first, then > 0.5"),
         (per_image["soft dice"], "is the soft Dice of the probabilities: threshold them, sigmoid(logits) > 0.5"),
     ]
     for candidate, mistake in mistakes:
         if _near(dice, candidate):
-            raise CheckFailed(f'validate\'s "dice" {mistake}.')
+            raise CheckFailed(tr('validate\'s "dice" {mistake}.', mistake=mistake))
     raise CheckFailed(
-        f'validate\'s "dice" is {dice:.5f}; the mean hard Dice per image of sigmoid(logits) > 0.5 is '
-        f"{per_image['dice']:.5f}."
+        tr(
+            'validate\'s "dice" is {dice:.5f}; the mean hard Dice per image of sigmoid(logits) > 0.5 is '
+            "{expected:.5f}.",
+            dice=dice,
+            expected=per_image["dice"],
+        )
     )
 
 
@@ -102,7 +133,7 @@ def check_validate(fn):
     """Check the student's ``validate(model, loader, loss_fn, device) -> dict``."""
     __tracebackhide__ = True
     if not callable(fn):
-        raise CheckFailed(f"check_validate takes your function itself, not a {type(fn).__name__}.")
+        raise CheckFailed(tr("check_validate takes your function itself, not a {type}.", type=type(fn).__name__))
     with seeded():
         loader, model, log = _data(), _model(), Log()
         with torch.no_grad():
@@ -120,4 +151,8 @@ def check_validate(fn):
                 hook.remove()
         _behaviour(log, _changes(before, model), model)
         _values(result, per_image, per_batch)
-    return f"validate OK: eval mode, no graphs, no updates; loss {per_image['loss']:.3f}, Dice {per_image['dice']:.3f}."
+    return tr(
+        "validate OK: eval mode, no graphs, no updates; loss {loss:.3f}, Dice {dice:.3f}.",
+        loss=per_image["loss"],
+        dice=per_image["dice"],
+    )

@@ -5,14 +5,20 @@ The solution notebooks mark what the student writes with nbgrader's markers, exa
 each alone on its line. A line that looks like a marker but is not one (``## BEGIN SOLUTION``,
 lower case) is refused, so no solution leaks. Each copy carries ``metadata.unet_course.generated_from``;
 ``build`` overwrites and removes only files that carry it, so hand-written notebooks in
-``student/`` survive. The same input always gives the same bytes.
+``student/`` survive. The same input always gives the same bytes. ``language="zh"`` (the Chinese
+edition, ``notebooks/zh``) writes the stubs' message in Chinese; everything else is the same.
 """
 
+import contextlib
 import copy
+import os
 import re
 from pathlib import Path
 
 import nbformat
+
+from .. import i18n
+from ..i18n import tr
 
 SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_TESTS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -41,16 +47,40 @@ def _enclosing(lines, index, indent):
     return ".".join(names)
 
 
-def _stub(lines, index, indent):
+@contextlib.contextmanager
+def _language(code):
+    """Messages in language ``code`` inside the block; the setting as it was afterwards."""
+    previous = os.environ.get(i18n.VARIABLE)
+    i18n.set_language(code)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(i18n.VARIABLE, None)
+        else:
+            os.environ[i18n.VARIABLE] = previous
+
+
+def _stub_message(where, hinted):
+    """'Write this part of DoubleConv.__init__ (see the hint above), then run the check below.'"""
+    if where and hinted:
+        return tr("Write this part of {where} (see the hint above), then run the check below.", where=where)
+    if where:
+        return tr("Write this part of {where}, then run the check below.", where=where)
+    if hinted:
+        return tr("Write this part (see the hint above), then run the check below.")
+    return tr("Write this part, then run the check below.")
+
+
+def _stub(lines, index, indent, language="en"):
     """The line that replaces a solution region: a NotImplementedError saying what to write."""
     above = next((line.strip() for line in reversed(lines[:index]) if line.strip()), "")
-    where = _enclosing(lines, index, len(indent))
-    part = f"this part of {where}" if where else "this part"
-    hint = " (see the hint above)" if above.startswith("#") else ""
-    return f'{indent}raise NotImplementedError("Write {part}{hint}, then run the check below.")'
+    with _language(language):
+        message = _stub_message(_enclosing(lines, index, len(indent)), above.startswith("#"))
+    return f'{indent}raise NotImplementedError("{message}")'
 
 
-def strip_source(source, where="this cell"):
+def strip_source(source, where="this cell", language="en"):
     """A code cell's source with its solutions stubbed out and hidden tests removed."""
     lines, kept, region = source.split("\n"), [], None
     for number, line in enumerate(lines, start=1):
@@ -75,7 +105,7 @@ def strip_source(source, where="this cell"):
                 raise ExerciseError(f"{where}, line {number}: `{marker}` inside the region opened at line {region[1]}.")
             region = (marker, number)
             if marker == SOLUTION[0]:
-                kept.append(_stub(lines, number - 1, line[: len(line) - len(line.lstrip())]))
+                kept.append(_stub(lines, number - 1, line[: len(line) - len(line.lstrip())], language))
             continue
         opened = SOLUTION[0] if marker == SOLUTION[1] else HIDDEN_TESTS[0]
         if region is None or region[0] != opened:
@@ -103,7 +133,7 @@ def generated(path):
     return GENERATED in notebook.metadata.get("unet_course", {})
 
 
-def student_notebook(notebook, name):
+def student_notebook(notebook, name, language="en"):
     """The student copy of a solution notebook (a new notebook; the input is left alone)."""
     student = copy.deepcopy(notebook)
     student.metadata.pop("widgets", None)  # widget state belongs to the outputs, which go
@@ -112,7 +142,7 @@ def student_notebook(notebook, name):
         for key in RUN_METADATA:
             cell.metadata.pop(key, None)
         if cell.cell_type == "code":
-            cell.source = strip_source(cell.source, f"{name}, cell {number}")
+            cell.source = strip_source(cell.source, f"{name}, cell {number}", language)
             cell.outputs, cell.execution_count = [], None
     return student
 
@@ -123,8 +153,8 @@ def to_text(notebook):
     return text if text.endswith("\n") else text + "\n"
 
 
-def student_copies(notebooks):
-    """{path of the student copy: its text} for every solution notebook with markers."""
+def student_copies(notebooks, language="en"):
+    """{path of the student copy: its text} for every solution notebook with markers; stubs in ``language``."""
     notebooks = Path(notebooks)
     if not notebooks.is_dir():
         raise ExerciseError(f"No notebooks folder at {notebooks}: run this from the course's top folder.")
@@ -132,13 +162,13 @@ def student_copies(notebooks):
     for path in sorted(notebooks.glob(PATTERN)):
         notebook = nbformat.read(path, as_version=4)
         if has_markers(notebook):
-            copies[notebooks / STUDENT_DIR / path.name] = to_text(student_notebook(notebook, path.name))
+            copies[notebooks / STUDENT_DIR / path.name] = to_text(student_notebook(notebook, path.name, language))
     return copies
 
 
-def stale(notebooks):
+def stale(notebooks, language="en"):
     """[(path, why)] for every student copy that differs from what ``build`` would write."""
-    copies, found = student_copies(notebooks), []
+    copies, found = student_copies(notebooks, language), []
     for path, text in copies.items():
         if not path.exists():
             found.append((path, "missing"))
@@ -150,10 +180,11 @@ def stale(notebooks):
     return found
 
 
-def build(notebooks):
-    """Write every student copy; remove only copies that build wrote and whose solution notebook
-    lost its markers. A hand-written notebook is never overwritten or removed."""
-    copies = student_copies(notebooks)
+def build(notebooks, language="en"):
+    """Write every student copy (stubs in ``language``: "en", or "zh" for notebooks/zh); remove only
+    copies that build wrote and whose solution notebook lost its markers. A hand-written notebook is
+    never overwritten or removed."""
+    copies = student_copies(notebooks, language)
     foreign = [p for p in copies if p.exists() and not generated(p)]
     if foreign:
         raise ExerciseError(
@@ -169,12 +200,12 @@ def build(notebooks):
     return list(copies), removed
 
 
-def check(notebooks):
-    problems = stale(notebooks)
+def check(notebooks, language="en"):
+    problems = stale(notebooks, language)
     for path, why in problems:
         print(f"stale: {path.as_posix()} ({why})")
     if problems:
         print("Regenerate them with: python -m unet_course.instructor build")
         return 1
-    print(f"{len(student_copies(notebooks))} student copies up to date.")
+    print(f"{len(student_copies(notebooks, language))} student copies up to date.")
     return 0
