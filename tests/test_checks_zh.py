@@ -346,10 +346,6 @@ def test_ok_lines_with_numbers(monkeypatch, capsys):
     assert chinese == f"validate 通过：评估模式，不构建计算图，不更新参数；损失 {loss}，Dice {score}。"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="i18n.localize: a field followed by the template's final '.' stops at the value's decimal point",
-)
 def test_localized_validate_ok_line(monkeypatch, capsys):
     english = ok_line(check_validate, validate(), "en", monkeypatch, capsys)
     monkeypatch.setenv(i18n.VARIABLE, "zh")

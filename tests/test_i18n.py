@@ -14,6 +14,8 @@ CATALOG = {
         "it is not divisible by {factor}": "它不能被 {factor} 整除",
         "{name} OK: {n:,} parameters.": "{name} 通过：{n:,} 个参数。",
         "Use {{braces}} around {name}.": "在 {name} 两边加上 {{花括号}}。",
+        "Scores: loss {loss:.3f}, Dice {dice:.3f}.": "得分：损失 {loss:.3f}，Dice {dice:.3f}。",
+        "In {name}, {shown} are frozen.": "在 {name} 中，{shown} 被冻结了。",
     },
     "words": {"height": "高度", "width": "宽度"},
 }
@@ -102,3 +104,16 @@ def test_localize_turns_rendered_english_into_the_chinese_rendering(catalog, mon
 def test_localize_keeps_literal_braces(catalog, monkeypatch):
     monkeypatch.setenv(i18n.VARIABLE, "zh")
     assert i18n.localize("Use {braces} around x.") == "在 x 两边加上 {花括号}。"
+
+
+def test_a_decimal_point_is_not_the_end_of_a_message(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    assert i18n.localize("Scores: loss 0.706, Dice 0.608.\n") == "得分：损失 0.706，Dice 0.608。\n"
+
+
+def test_a_value_with_a_comma_inside_brackets_stays_one_value(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    assert (
+        i18n.localize("In DoubleConv(4, 4), conv.weight are frozen.")
+        == "在 DoubleConv(4, 4) 中，conv.weight 被冻结了。"
+    )

@@ -85,6 +85,11 @@ def tr(template, **params):
     return template.format(**params)
 
 
+# A field inside a template: the shortest text whose brackets balance (two levels), so that
+# "DoubleConv(4, 4)" is one value although the template goes on with ", ".
+FIELD = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))+?"
+
+
 @functools.cache
 def _matchers():
     """(regex of a rendered English message, its Chinese template), longest templates first."""
@@ -100,8 +105,11 @@ def _matchers():
                 pattern.append(f"(?P={name})")
             else:
                 last = n == len(parts) - 1  # a field that ends the template runs to the end of the line
-                pattern.append(f"(?P<{name}>[^\\n]+)" if last else f"(?P<{name}>[\\s\\S]+?)")
+                pattern.append(f"(?P<{name}>[^\\n]+)" if last else f"(?P<{name}>{FIELD})")
                 seen.add(name)
+        if parts and parts[-1][1] is None:
+            # the message ends where its text ends: "Dice 0.608." is not "Dice 0" followed by "."
+            pattern.append(r"(?![\w.(])")
         matchers.append((re.compile("".join(pattern)), chinese))
     return matchers
 
