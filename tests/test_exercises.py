@@ -182,9 +182,11 @@ def test_command_line_reports_broken_markers(notebooks, capsys):
     assert "error: 01_double_conv.ipynb, cell 1, line 1" in capsys.readouterr().err
 
 
-def test_repository_student_copies_are_what_build_writes():
-    expected = student_copies(ROOT / "notebooks")
-    stored = {p: p.read_text(encoding="utf-8") for p in (ROOT / "notebooks" / "student").glob("*.ipynb")}
+@pytest.mark.parametrize("edition, language", [("notebooks", "en"), ("notebooks/zh", "zh")])
+def test_repository_student_copies_are_what_build_writes(edition, language):
+    expected = student_copies(ROOT / edition, language)
+    stored = {p: p.read_text(encoding="utf-8") for p in (ROOT / edition / "student").glob("*.ipynb")}
+    assert len(stored) >= 5
     assert sorted(stored) == sorted(expected), "run: python -m unet_course.instructor build"
     for path, text in expected.items():
         assert stored[path] == text, f"{path.name} is stale: run python -m unet_course.instructor build"
@@ -208,7 +210,11 @@ def test_student_copy_stub_gets_the_not_implemented_message(notebooks):
         exec(copy.cells[3].source, namespace)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks" / "student").glob("*.ipynb")), ids=lambda p: p.name)
+STUDENT_COPIES = sorted((ROOT / "notebooks" / "student").glob("*.ipynb"))
+ZH_STUDENT_COPIES = sorted((ROOT / "notebooks" / "zh" / "student").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", STUDENT_COPIES, ids=lambda p: p.name)
 def test_repository_student_copies_check_cells_say_not_implemented(path):
     copy = nbformat.read(path, as_version=4)
     checks = [n for n, c in enumerate(copy.cells) if c.cell_type == "code" and c.source.startswith("check_")]
@@ -216,4 +222,18 @@ def test_repository_student_copies_check_cells_say_not_implemented(path):
     for number in checks:
         namespace = run_definitions(copy, number)
         with pytest.raises(CheckFailed, match="is not implemented yet: write the part marked"):
+            exec(copy.cells[number].source, namespace)
+
+
+@pytest.mark.parametrize("path", ZH_STUDENT_COPIES, ids=lambda p: p.name)
+def test_chinese_student_copies_say_not_implemented_in_chinese(path, monkeypatch):
+    """The Chinese copy's setup cell chooses Chinese: its checks say what to write in Chinese."""
+    copy = nbformat.read(path, as_version=4)
+    assert 'os.environ["UNET_COURSE_LANGUAGE"] = "zh"' in copy.cells[1].source
+    monkeypatch.setenv("UNET_COURSE_LANGUAGE", "zh")
+    checks = [n for n, c in enumerate(copy.cells) if c.cell_type == "code" and c.source.startswith("check_")]
+    assert checks and any("请编写" in c.source for c in copy.cells if c.cell_type == "code")
+    for number in checks:
+        namespace = run_definitions(copy, number)
+        with pytest.raises(CheckFailed, match="还没有实现：请编写标有"):
             exec(copy.cells[number].source, namespace)

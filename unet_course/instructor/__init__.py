@@ -1,6 +1,6 @@
 """For instructors: build the student copies, check they are current, grade students' notebooks.
 
-python -m unet_course.instructor build            # notebooks/NN_*.ipynb -> notebooks/student/
+python -m unet_course.instructor build            # notebooks/NN_*.ipynb -> notebooks/student/ (and zh/student/)
 python -m unet_course.instructor check            # exit 1 if a stored student copy is stale
 python -m unet_course.instructor grade FILE.ipynb # run it, then re-check it in fresh processes
 """
