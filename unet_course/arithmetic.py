@@ -30,18 +30,32 @@ def _check_common(size, kernel_size, stride, padding, dilation):
         raise ValueError(tr("padding must be a whole number >= 0, got {padding!r}.", padding=padding))
 
 
-def _positive(out, what, size):
-    if out <= 0:
-        raise ValueError(
-            tr(
-                "{what} of an input of size {size} would be {out}: the output is too small. "
-                "Use a larger input, a smaller kernel or dilation, or more padding.",
-                what=what,
-                size=size,
-                out=out,
-            )
+def _positive(out, layer, size):
+    """``out`` itself, or a ValueError saying that ``layer`` ("conv", "pool", "transpose") leaves no image."""
+    if out > 0:
+        return out
+    if layer == "conv":
+        message = tr(
+            "A convolution of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
         )
-    return out
+    elif layer == "pool":
+        message = tr(
+            "Max-pooling of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
+        )
+    else:
+        message = tr(
+            "A transposed convolution of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
+        )
+    raise ValueError(message)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -60,7 +74,7 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
         _check_common(size, kernel_size, stride, 0, dilation)
         return size
     _check_common(size, kernel_size, stride, padding, dilation)
-    return _positive((size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1, "A convolution", size)
+    return _positive((size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1, "conv", size)
 
 
 def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -82,7 +96,7 @@ def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil
     out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1  # the last window would start in the padding: PyTorch drops it
-    return _positive(out, "Max-pooling", size)
+    return _positive(out, "pool", size)
 
 
 TRANSPOSE_FORMULA = "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1"
@@ -111,7 +125,7 @@ def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_pa
             )
         )
     out = conv_transpose_formula(size, kernel_size, stride, padding, output_padding, dilation)
-    return _positive(out, "A transposed convolution", size)
+    return _positive(out, "transpose", size)
 
 
 def conv_transpose_substituted(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):

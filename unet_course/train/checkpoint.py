@@ -145,8 +145,9 @@ def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"
         raise CheckpointMismatch(
             tr(
                 "{file} was saved from {saved}, but this model is {current}. "
-                "Build the model as the checkpoint was (load_model({file!r}) does it for you).",
+                "Build the model as the checkpoint was (load_model({quoted}) does it for you).",
                 file=Path(path).name,
+                quoted=repr(Path(path).name),  # its own field: localize() matches a repeated field by its text
                 saved=config_as_call(saved),
                 current=config_as_call(current),
             )

@@ -150,18 +150,7 @@ def _check_mask(mask, num_classes, where):
         )
     values = mask.unique()
     if num_classes == 1 and not set(values.tolist()) <= {0.0, 1.0}:
-        if values.max() > 1:
-            hint = tr("it looks like 0/255: use (mask > 0).float()")
-        else:
-            hint = tr("binarise it: (mask > 0.5)")
-        raise ValueError(
-            tr(
-                "{where} yields masks with values {values}, but a num_classes=1 model needs 0/1 masks: {hint}.",
-                where=where,
-                values=_few(values),
-                hint=hint,
-            )
-        )
+        raise ValueError(_binary_mask_message(values, where))
     if num_classes > 1 and (values.min() < 0 or values.max() >= num_classes):
         raise ValueError(
             tr(
@@ -174,6 +163,23 @@ def _check_mask(mask, num_classes, where):
                 needed=int(values.max()) + 1,
             )
         )
+
+
+def _binary_mask_message(values, where):
+    """Masks that are not 0/1 for a one-class model: 0/255 masks, or soft ones to binarise."""
+    if values.max() > 1:
+        return tr(
+            "{where} yields masks with values {values}, but a num_classes=1 model needs 0/1 masks: "
+            "it looks like 0/255: use (mask > 0).float().",
+            where=where,
+            values=_few(values),
+        )
+    return tr(
+        "{where} yields masks with values {values}, but a num_classes=1 model needs 0/1 masks: "
+        "binarise it: (mask > 0.5).",
+        where=where,
+        values=_few(values),
+    )
 
 
 def _check_size(size, model, where):
