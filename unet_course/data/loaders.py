@@ -113,18 +113,29 @@ def check_train_sizes(dataset, crop, batch_size):
 
 
 def eval_loader(dataset, batch_size, name):
-    """Whole images in order; batching several needs one size (else refused here, not by torch.stack)."""
+    """Whole images in order; batching several needs one size (else refused here, not by torch.stack).
+
+    ``name`` is "validation" or "test", the split the refusal names.
+    """
     if batch_size > 1 and not dataset.same_size():
-        raise DataError(
-            tr(
-                "{images} have different sizes ({sizes}...): a batch of "
-                "{batch_size} cannot be stacked. Use eval_batch_size=1 (the default).",
-                images=f"the {name} images",  # a word of the catalog: "the validation images", "the test images"
-                sizes=sorted(set(dataset.sizes))[:3],
-                batch_size=batch_size,
-            )
-        )
+        raise DataError(_mixed_sizes_message(name, sorted(set(dataset.sizes))[:3], batch_size))
     return DataLoader(dataset, batch_size=batch_size, shuffle=False)
+
+
+def _mixed_sizes_message(name, sizes, batch_size):
+    if name == "validation":
+        return tr(
+            "the validation images have different sizes ({sizes}...): a batch of "
+            "{batch_size} cannot be stacked. Use eval_batch_size=1 (the default).",
+            sizes=sizes,
+            batch_size=batch_size,
+        )
+    return tr(
+        "the test images have different sizes ({sizes}...): a batch of "
+        "{batch_size} cannot be stacked. Use eval_batch_size=1 (the default).",
+        sizes=sizes,
+        batch_size=batch_size,
+    )
 
 
 def pair_loaders(pairs, crop=128, num_draws=256, batch_size=8, seed=0, **options):
