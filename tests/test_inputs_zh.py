@@ -6,6 +6,8 @@ outputs stored in the notebooks into exactly what the Chinese edition raises.
 """
 
 import importlib
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +21,8 @@ from unet_course.data import bbbc039, folder, loaders, masks, read, sample, scal
 from unet_course.inputs import check_input
 from unet_course.train import checkpoint as K
 from unet_course.train import checks as C
+from unet_course.train.history import History
+from unet_course.train.loop import _best_state
 
 augment = importlib.import_module("unet_course.data.augment")
 predict = importlib.import_module("unet_course.train.predict").predict
@@ -549,3 +553,148 @@ def test_localize_turns_the_english_rendering_into_the_chinese_one(monkeypatch, 
 
 
 SAVED = "best.pt"
+
+
+# --- the other refusals, one case each: the key phrase in English and in Chinese ---------------------------------
+
+PLAIN = dict(normalize="percentile", in_channels=1, color=None, mask_mode="binary", num_classes=None)
+
+
+def refusals(tmp_path):
+    """{name: (fn, english phrase, chinese phrase)} of refusals the tests above do not make."""
+    (tmp_path / "bad.png").write_text("not a png")
+    (tmp_path / "x.zip").write_text("not a zip")
+    (tmp_path / "dup").mkdir()
+    (tmp_path / "dup" / "a.png").write_text("")
+    (tmp_path / "dup" / "a.tif").write_text("")
+    torch.save({"x": 1}, tmp_path / "other.pt")
+    archive = tmp_path / "cache" / "BBBC039" / "images.zip"
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"abc")
+    (archive.parent / "metadata").mkdir()
+    (archive.parent / "metadata" / "training.txt").write_text("n1.png\n")
+
+    class Mixed:
+        pairs, sizes = [("x.png", "y.png"), ("z.png", "w.png")], [(8, 8), (8, 16)]
+
+        def same_size(self):
+            return False
+
+    return {
+        "unreadable": (lambda: read.read_array(tmp_path / "bad.png"), "cannot read", "无法读取"),
+        "stack": (lambda: read.to_planes(np.zeros((20, 8, 8, 8)), "z.tif"), "(20, 8, 8, 8)", "平面堆栈 (Z, H, W)"),
+        "negative": (lambda: masks.whole_numbers(np.array([[-1, 1]]), "m.png"), "(min -1)", "含有负值（最小值 -1）"),
+        "mask-channels": (
+            lambda: masks.mask_labels(np.zeros((4, 2, 2), np.uint8), None, "m.png"),
+            "m.png has 4 channels",
+            "m.png 有 4 个通道",
+        ),
+        "colour-classes": (
+            lambda: masks.class_target(np.zeros((2, 2)), True, "m.png", 3),
+            "RGB colours",
+            "RGB 颜色编码",
+        ),
+        "mask-mode": (lambda: masks.check_mask_mode("instance", None), "mask_mode='instance' is not", "不受支持"),
+        "num-classes": (lambda: masks.check_mask_mode("classes", 1), "got 1.", "num_classes 必须是大于等于 2 的整数"),
+        "labels-3d": (lambda: masks.instance_to_classes(np.zeros((1, 2, 2))), "(1, 2, 2)", "labels 必须是单个平面"),
+        "int32": (lambda: scale.by_dtype(np.zeros((1, 2, 2), np.int32), "a.tif"), "int32 pixels", "像素类型为 int32"),
+        "float-range": (
+            lambda: scale.by_dtype(np.full((1, 2, 2), 3.5, np.float32), "a.tif"),
+            "[3.5, 3.5], outside [0, 1]",
+            "[3.5, 3.5]，超出了 normalize='dtype' 所要求的 [0, 1]",
+        ),
+        "ambiguous": (lambda: folder.image_files(tmp_path / "dup"), "two files named 'a'", "两个名为 'a' 的文件"),
+        "not-a-folder": (lambda: folder.image_files(tmp_path / "bad.png"), "is not a folder", "不是文件夹"),
+        "unknown-option": (
+            lambda: folder.ImageMaskPairs([("a", "b")], flavour=1),
+            "['flavour']",
+            "未知选项 ['flavour']",
+        ),
+        "color": (lambda: folder.check_options({**PLAIN, "color": "hsv"}), "color='hsv'", "color='hsv' 不受支持"),
+        "gray-3": (
+            lambda: folder.check_options({**PLAIN, "color": "gray", "in_channels": 3}),
+            "in_channels=3",
+            "请二选一",
+        ),
+        "in_channels": (
+            lambda: folder.check_options({**PLAIN, "in_channels": 0}),
+            "got 0.",
+            "in_channels 必须是正整数",
+        ),
+        "mixed-train": (lambda: loaders.check_train_sizes(Mixed(), None, 4), "crop=None", "且 crop=None"),
+        "crop": (lambda: loaders.check_train_sizes(Mixed(), 12, 4), "smaller than crop=12", "小于 crop=12"),
+        "num_draws": (lambda: loaders.EpochSampler(0), "num_draws must be", "num_draws 必须是正整数"),
+        "sampler-state": (
+            lambda: loaders.EpochSampler(4).load_state_dict({"seed": 1, "num_draws": 5, "epoch": 0}),
+            "seed=1, num_draws=5",
+            "但状态中是 seed=1、num_draws=5",
+        ),
+        "bad-zip": (
+            lambda: bbbc039.extract_archive(tmp_path / "x.zip", tmp_path),
+            "not a valid zip",
+            "不是有效的 zip 文件",
+        ),
+        "sha256": (
+            lambda: bbbc039.fetch_bbbc039(tmp_path / "cache", checksums={"images.zip": "1" * 64}),
+            "does not match its sha256",
+            "与其 sha256（" + "1" * 64 + "）不符",
+        ),
+        "listed": (
+            lambda: bbbc039.official_pairs(archive.parent, "train"),
+            "is listed in training.txt but missing",
+            "列在 training.txt 中，但文件不存在",
+        ),
+        "splits": (lambda: bbbc039.official_splits(tmp_path), "run BBBC039(download=True) once", "请先运行一次"),
+        "size": (lambda: synthetic.as_size(4), "got (4, 4).", "实际得到 (4, 4)。"),
+        "num_images": (lambda: synthetic.SyntheticCells(0), "num_images must be", "num_images 必须是正整数"),
+        "key": (lambda: augment.as_key("a"), "key 'a' is not an index", "键 'a' 既不是索引"),
+        "augment-empty": (lambda: augment.Augmented([]), "empty dataset", "空数据集"),
+        "target_dice": (lambda: C.check_arguments(1, 1e-3, 1.5), "(0, 1], got 1.5.", "之内，实际得到 1.5。"),
+        "not-tensors": (
+            lambda: C.split_batch((np.zeros(2), torch.zeros(2)), TRAIN),
+            "(ndarray, Tensor)",
+            "必须产出张量",
+        ),
+        "not-a-tuple": (lambda: C.split_batch({"a": 1}, TRAIN), "it yielded a dict.", "它产出的是 dict。"),
+        "batch-differs": (
+            lambda: C.split_batch((torch.zeros(2, 1, 4, 4), torch.zeros(1, 1, 4, 4)), TRAIN),
+            "differ in batch size or H, W.",
+            "的批量大小或 H、W 不一致。",
+        ),
+        "predict-shape": (
+            lambda: predict(UNet(base_channels=2), torch.zeros(16, 16)),
+            "(16, 16).",
+            "实际形状为 (16, 16)。",
+        ),
+        "threshold": (lambda: predict(UNet(base_channels=2), torch.zeros(1, 16, 16), 2), "got 2.", "实际得到 2。"),
+        "checkpoint-format": (
+            lambda: K.read_checkpoint(tmp_path / "other.pt"),
+            "not a unet-course",
+            "不是 unet-course",
+        ),
+        "model-class": (lambda: K.model_class("Frog", "a.pt"), "a.pt holds a Frog", "a.pt 保存的是 Frog"),
+    }
+
+
+def _names():
+    """The names of ``refusals``' cases, for parametrize (their functions are built per test, in its tmp_path)."""
+    with tempfile.TemporaryDirectory() as folder:
+        return sorted(refusals(Path(folder)))
+
+
+@pytest.mark.parametrize("name", _names())
+def test_every_other_refusal_in_both_languages(monkeypatch, tmp_path, name):
+    fn, english, chinese = refusals(tmp_path)[name]
+    in_english, in_chinese = both(monkeypatch, fn)
+    assert english in in_english
+    assert chinese in in_chinese
+
+
+def test_diverging_best_and_last_checkpoints(monkeypatch, tmp_path):
+    model = UNet(base_channels=2)
+    K.save_checkpoint(tmp_path / "best.pt", model, epoch=3)
+    history = History()
+    monkeypatch.setattr(History, "best_epoch", property(lambda self: 5))
+    english, chinese = both(monkeypatch, lambda: _best_state(model, history, {"epoch": 7}, tmp_path / "last.pt"))
+    assert english.startswith("last.pt names epoch 5 as the best, but best.pt holds epoch 3: the two files come")
+    assert chinese.startswith("last.pt 记录的最佳轮次是第 5 轮，但 best.pt 保存的是第 3 轮：这两个文件来自不同的训练。")
