@@ -123,6 +123,7 @@ def eval_loader(dataset, batch_size, name):
 
 
 def _mixed_sizes_message(name, sizes, batch_size):
+    """Why the ``name`` ("validation" or "test") images cannot be batched, and the fix."""
     if name == "validation":
         return tr(
             "the validation images have different sizes ({sizes}...): a batch of "
