@@ -19,25 +19,43 @@ import math
 
 import torch
 
-
-def _require(condition, message):
-    if not condition:
-        raise ValueError(message)
+from .i18n import tr
 
 
 def _check_common(size, kernel_size, stride, padding, dilation):
     for name, value in [("size", size), ("kernel_size", kernel_size), ("stride", stride), ("dilation", dilation)]:
-        _require(isinstance(value, int) and value > 0, f"{name} must be a positive whole number, got {value!r}.")
-    _require(isinstance(padding, int) and padding >= 0, f"padding must be a whole number >= 0, got {padding!r}.")
+        if not (isinstance(value, int) and value > 0):
+            raise ValueError(tr("{name} must be a positive whole number, got {value!r}.", name=name, value=value))
+    if not (isinstance(padding, int) and padding >= 0):
+        raise ValueError(tr("padding must be a whole number >= 0, got {padding!r}.", padding=padding))
 
 
-def _positive(out, what, size):
-    _require(
-        out > 0,
-        f"{what} of an input of size {size} would be {out}: the output is too small. "
-        "Use a larger input, a smaller kernel or dilation, or more padding.",
-    )
-    return out
+def _positive(out, layer, size):
+    """``out`` itself, or a ValueError saying that ``layer`` ("conv", "pool", "transpose") leaves no image."""
+    if out > 0:
+        return out
+    if layer == "conv":
+        message = tr(
+            "A convolution of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
+        )
+    elif layer == "pool":
+        message = tr(
+            "Max-pooling of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
+        )
+    else:
+        message = tr(
+            "A transposed convolution of an input of size {size} would be {out}: the output is too small. "
+            "Use a larger input, a smaller kernel or dilation, or more padding.",
+            size=size,
+            out=out,
+        )
+    raise ValueError(message)
 
 
 def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -45,32 +63,40 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     if padding == "valid":
         padding = 0
     elif padding == "same":
-        _require(
-            stride == 1,
-            "padding='same' is only supported with stride 1 (as in PyTorch); "
-            f"got stride={stride}. Give padding as a number instead.",
-        )
+        if stride != 1:
+            raise ValueError(
+                tr(
+                    "padding='same' is only supported with stride 1 (as in PyTorch); "
+                    "got stride={stride}. Give padding as a number instead.",
+                    stride=stride,
+                )
+            )
         _check_common(size, kernel_size, stride, 0, dilation)
         return size
     _check_common(size, kernel_size, stride, padding, dilation)
-    return _positive((size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1, "A convolution", size)
+    return _positive((size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1, "conv", size)
 
 
 def pool_output_size(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """``nn.MaxPool2d``'s output size along one axis (stride defaults to kernel_size)."""
     stride = kernel_size if stride is None else stride
     _check_common(size, kernel_size, stride, padding, dilation)
-    _require(
-        padding <= kernel_size // 2,
-        f"padding={padding} is more than half the kernel size {kernel_size}: a window could hold "
-        f"padding only (PyTorch refuses it too). Use padding <= kernel_size // 2 = {kernel_size // 2}.",
-    )
+    if padding > kernel_size // 2:
+        raise ValueError(
+            tr(
+                "padding={padding} is more than half the kernel size {kernel_size}: a window could hold "
+                "padding only (PyTorch refuses it too). Use padding <= kernel_size // 2 = {half}.",
+                padding=padding,
+                kernel_size=kernel_size,
+                half=kernel_size // 2,
+            )
+        )
     effective = dilation * (kernel_size - 1) + 1
     span = size + 2 * padding - effective
     out = (math.ceil(span / stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= size + padding:
         out -= 1  # the last window would start in the padding: PyTorch drops it
-    return _positive(out, "Max-pooling", size)
+    return _positive(out, "pool", size)
 
 
 TRANSPOSE_FORMULA = "out = (in - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1"
@@ -84,17 +110,22 @@ def conv_transpose_formula(size, kernel_size, stride=1, padding=0, output_paddin
 def conv_transpose_output_size(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
     """``nn.ConvTranspose2d``'s output size along one axis."""
     _check_common(size, kernel_size, stride, padding, dilation)
-    _require(
-        isinstance(output_padding, int) and output_padding >= 0,
-        f"output_padding must be a whole number >= 0, got {output_padding!r}.",
-    )
-    _require(
-        output_padding < stride or output_padding < dilation,
-        f"output_padding={output_padding} must be smaller than stride ({stride}) or dilation "
-        f"({dilation}): it only chooses among the sizes a stride of {stride} makes ambiguous.",
-    )
+    if not (isinstance(output_padding, int) and output_padding >= 0):
+        raise ValueError(
+            tr("output_padding must be a whole number >= 0, got {output_padding!r}.", output_padding=output_padding)
+        )
+    if not (output_padding < stride or output_padding < dilation):
+        raise ValueError(
+            tr(
+                "output_padding={output_padding} must be smaller than stride ({stride}) or dilation "
+                "({dilation}): it only chooses among the sizes a stride of {stride} makes ambiguous.",
+                output_padding=output_padding,
+                stride=stride,
+                dilation=dilation,
+            )
+        )
     out = conv_transpose_formula(size, kernel_size, stride, padding, output_padding, dilation)
-    return _positive(out, "A transposed convolution", size)
+    return _positive(out, "transpose", size)
 
 
 def conv_transpose_substituted(size, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
@@ -140,7 +171,7 @@ def explain_conv(size, kernel_size, stride=1, padding=0, dilation=1):
     """The convolution formula with the numbers filled in, step by step."""
     out = conv_output_size(size, kernel_size, stride, padding, dilation)
     if padding == "same":
-        return f"padding='same' keeps the size: out = in = {out}"
+        return tr("padding='same' keeps the size:") + f" out = in = {out}"
     padding = 0 if padding == "valid" else padding
     top = size + 2 * padding - dilation * (kernel_size - 1) - 1
     return "\n".join(

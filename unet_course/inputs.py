@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .arithmetic import conv_output_size, conv_transpose_output_size, pool_output_size
+from .i18n import tr
 
 
 def _same_sizes(size, depth):
@@ -49,27 +50,42 @@ def nearest_valid_sizes(size, depth=4, padding="same"):
     return below, above
 
 
-def _size_message(axis, size, depth, padding):
+def _nearest(size, depth, padding):
+    """'Nearest sizes that fit: 480 or 496.' (or only the size above, when none is below)."""
     below, above = nearest_valid_sizes(size, depth, padding)
-    nearest = f"{below} or {above}" if below else f"{above}"
+    if below:
+        return tr("Nearest sizes that fit: {below} or {above}.", below=below, above=above)
+    return tr("Nearest sizes that fit: {above}.", above=above)
+
+
+def _size_message(axis, size, depth, padding):
+    nearest = _nearest(size, depth, padding)
     if padding == "valid":
-        why = (
-            f"with valid convolutions every map must have an even size before each max-pool "
-            f"and stay positive, and {size} does not"
+        return tr(
+            "UNet cannot take an input of {axis} {size}: with valid convolutions every map must have an even "
+            "size before each max-pool and stay positive, and {size} does not. {nearest} Resize or crop the "
+            "image, or wrap the model as PadToFit(model) to pad and crop back.",
+            axis=axis,
+            size=size,
+            nearest=nearest,
         )
-    else:
-        sizes = _same_sizes(size, depth)
-        level = next(i for i, s in enumerate(sizes) if s % 2)
-        up = f"up{depth - level}"
-        why = (
-            f"it is not divisible by 2**{depth} = {2**depth}: max-pooling floors "
-            f"{' -> '.join(map(str, sizes[: level + 2]))}, and on the way back {sizes[level + 1]} "
-            f"doubles to {2 * sizes[level + 1]}, which cannot be concatenated with the skip of size "
-            f"{sizes[level]} in {up}"
-        )
-    return (
-        f"UNet cannot take an input of {axis} {size}: {why}. Nearest sizes that fit: {nearest}. "
-        f"Resize or crop the image, or wrap the model as PadToFit(model) to pad and crop back."
+    sizes = _same_sizes(size, depth)
+    level = next(i for i, s in enumerate(sizes) if s % 2)
+    return tr(
+        "UNet cannot take an input of {axis} {size}: it is not divisible by 2**{depth} = {factor}: max-pooling "
+        "floors {chain}, and on the way back {small} doubles to {double}, which cannot be concatenated with the "
+        "skip of size {skip} in {up}. {nearest} Resize or crop the image, or wrap the model as PadToFit(model) "
+        "to pad and crop back.",
+        axis=axis,
+        size=size,
+        depth=depth,
+        factor=2**depth,
+        chain=" -> ".join(map(str, sizes[: level + 2])),
+        small=sizes[level + 1],
+        double=2 * sizes[level + 1],
+        skip=sizes[level],
+        up=f"up{depth - level}",
+        nearest=nearest,
     )
 
 
@@ -77,29 +93,47 @@ def check_input(x, in_channels, depth, padding="same"):
     """Raise a ValueError/TypeError naming the problem before any computation is done."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(
-            f"UNet expects a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}. "
-            "Convert it with torch.as_tensor(x, dtype=torch.float32)."
+            tr(
+                "UNet expects a torch.Tensor of shape (B, C, H, W), got {kind}. "
+                "Convert it with torch.as_tensor(x, dtype=torch.float32).",
+                kind=type(x).__name__,
+            )
         )
     if x.dim() == 3:
         raise ValueError(
-            f"UNet expects a batch (B, C, H, W), got one image of shape {tuple(x.shape)}: "
-            "the batch dimension is missing. Add it with x.unsqueeze(0)."
+            tr(
+                "UNet expects a batch (B, C, H, W), got one image of shape {shape}: "
+                "the batch dimension is missing. Add it with x.unsqueeze(0).",
+                shape=tuple(x.shape),
+            )
         )
     if x.dim() != 4:
         raise ValueError(
-            f"UNet expects a 4-D tensor (B, C, H, W), got shape {tuple(x.shape)} "
-            f"({x.dim()}-D). Reshape it to (batch, {in_channels}, height, width)."
+            tr(
+                "UNet expects a 4-D tensor (B, C, H, W), got shape {shape} ({dims}-D). "
+                "Reshape it to (batch, {in_channels}, height, width).",
+                shape=tuple(x.shape),
+                dims=x.dim(),
+                in_channels=in_channels,
+            )
         )
     if not x.is_floating_point():
         raise TypeError(
-            f"UNet expects floating-point input, got dtype {x.dtype}. "
-            "Convert it with x.float() (and scale 8-bit images to 0..1 with / 255)."
+            tr(
+                "UNet expects floating-point input, got dtype {dtype}. "
+                "Convert it with x.float() (and scale 8-bit images to 0..1 with / 255).",
+                dtype=x.dtype,
+            )
         )
     if x.shape[1] != in_channels:
         raise ValueError(
-            f"UNet was built for in_channels={in_channels} but the input has {x.shape[1]} "
-            f"channels (shape {tuple(x.shape)}). Build UNet(in_channels={x.shape[1]}) "
-            "or convert the images (e.g. to grayscale)."
+            tr(
+                "UNet was built for in_channels={in_channels} but the input has {got} channels (shape {shape}). "
+                "Build UNet(in_channels={got}) or convert the images (e.g. to grayscale).",
+                in_channels=in_channels,
+                got=x.shape[1],
+                shape=tuple(x.shape),
+            )
         )
     for axis, size in [("height", x.shape[2]), ("width", x.shape[3])]:
         if not fits(size, depth, padding):
@@ -115,7 +149,7 @@ class PadToFit(nn.Module):
     def __init__(self, model, mode="reflect"):
         super().__init__()
         if getattr(model, "padding", "same") != "same":
-            raise ValueError("PadToFit works only for padding='same' models, whose output size equals the input's.")
+            raise ValueError(tr("PadToFit works only for padding='same' models, whose output size equals the input's."))
         self.model, self.mode = model, mode
 
     def forward(self, x):

@@ -16,18 +16,28 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .i18n import tr
+
 
 def _per_image(x):
     """(B, ...) -> (B, N): one row of pixels per image."""
     if x.dim() < 2:
-        raise ValueError(f"expected a batch (B, ...) of at least 2 dimensions, got shape {tuple(x.shape)}.")
+        raise ValueError(
+            tr("expected a batch (B, ...) of at least 2 dimensions, got shape {shape}.", shape=tuple(x.shape))
+        )
     return x.reshape(x.shape[0], -1).float()
 
 
 def _check_same_shape(a, b, names=("probs", "mask")):
     if a.shape != b.shape:
         raise ValueError(
-            f"{names[0]} and {names[1]} must have the same shape, got {tuple(a.shape)} and {tuple(b.shape)}."
+            tr(
+                "{first} and {second} must have the same shape, got {first_shape} and {second_shape}.",
+                first=names[0],
+                second=names[1],
+                first_shape=tuple(a.shape),
+                second_shape=tuple(b.shape),
+            )
         )
 
 
@@ -68,9 +78,23 @@ def hard_iou(probs, mask, threshold=0.5):
 
 def _one_hot(labels, num_classes, name):
     if labels.is_floating_point():
-        raise TypeError(f"{name} must hold class indices (integers), got {labels.dtype}. Use logits.argmax(1).")
+        raise TypeError(
+            tr(
+                "{name} must hold class indices (integers), got {dtype}. Use logits.argmax(1).",
+                name=name,
+                dtype=labels.dtype,
+            )
+        )
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"{name} holds labels outside 0..{num_classes - 1}: min {labels.min()}, max {labels.max()}.")
+        raise ValueError(
+            tr(
+                "{name} holds labels outside 0..{last}: min {low}, max {high}.",
+                name=name,
+                last=num_classes - 1,
+                low=labels.min(),
+                high=labels.max(),
+            )
+        )
     return F.one_hot(labels.long(), num_classes).movedim(-1, 1)  # (B, C, ...)
 
 
@@ -113,7 +137,9 @@ def _dice_term(probs, mask, smooth, kind):
 
 def _check_dice_kind(kind):
     if kind not in ("batch", "image"):
-        raise ValueError(f'dice must be "batch" (sums over the batch) or "image" (per-image mean), got {kind!r}.')
+        raise ValueError(
+            tr('dice must be "batch" (sums over the batch) or "image" (per-image mean), got {kind!r}.', kind=kind)
+        )
 
 
 class BCEDiceLoss(nn.Module):

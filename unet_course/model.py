@@ -9,7 +9,16 @@ skips centre-cropped, 572 -> 388.
 from torch import nn
 
 from .blocks import PADDINGS, UP_MODES, DoubleConv, Down, OutConv, Up
+from .i18n import tr
 from .inputs import check_input
+
+
+def _check_choice(name, value, choices):
+    """A ValueError naming the argument and the accepted values when ``value`` is not one of ``choices``."""
+    if value not in choices:
+        raise ValueError(
+            tr("{name}={value!r} is not supported: expected one of {choices}.", name=name, value=value, choices=choices)
+        )
 
 
 class UNet(nn.Module):
@@ -26,10 +35,8 @@ class UNet(nn.Module):
         batch_norm=True,
     ):
         super().__init__()
-        if up_mode not in UP_MODES:
-            raise ValueError(f"up_mode={up_mode!r} is not supported: expected one of {UP_MODES}.")
-        if padding not in PADDINGS:
-            raise ValueError(f"padding={padding!r} is not supported: expected one of {PADDINGS}.")
+        _check_choice("up_mode", up_mode, UP_MODES)
+        _check_choice("padding", padding, PADDINGS)
         for name, value in [
             ("in_channels", in_channels),
             ("num_classes", num_classes),
@@ -37,7 +44,7 @@ class UNet(nn.Module):
             ("depth", depth),
         ]:
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+                raise ValueError(tr("{name} must be a positive whole number, got {value!r}.", name=name, value=value))
         self.in_channels, self.num_classes, self.depth = in_channels, num_classes, depth
         self.up_mode, self.padding = up_mode, padding
         conv = {"padding": padding, "batch_norm": batch_norm}

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..i18n import tr
 from .deform import deform
 
 
@@ -18,7 +19,13 @@ def random_crop(image, mask, rng, size):
     h, w = (size, size) if isinstance(size, int) else size
     height, width = image.shape[-2:]
     if h > height or w > width:
-        raise ValueError(f"crop {(h, w)} is larger than the image {(height, width)}: pick a smaller crop.")
+        raise ValueError(
+            tr(
+                "crop {crop} is larger than the image {size}: pick a smaller crop.",
+                crop=(h, w),
+                size=(height, width),
+            )
+        )
     top, left = rng.integers(0, height - h + 1), rng.integers(0, width - w + 1)
     window = (..., slice(top, top + h), slice(left, left + w))
     return image[window], mask[window]
@@ -64,7 +71,7 @@ def as_key(key):
         return int(key[0]), int(key[1])
     if isinstance(key, (int, np.integer, torch.Tensor)):
         return 0, int(key)
-    raise TypeError(f"key {key!r} is not an index or (epoch, index): use EpochSampler to make keys.")
+    raise TypeError(tr("key {key!r} is not an index or (epoch, index): use EpochSampler to make keys.", key=key))
 
 
 class Augmented(Dataset):
@@ -78,7 +85,7 @@ class Augmented(Dataset):
 
     def __init__(self, dataset, seed=0, num_draws=None, **options):
         if len(dataset) == 0:
-            raise ValueError("Augmented got an empty dataset: expected at least one (image, mask) item.")
+            raise ValueError(tr("Augmented got an empty dataset: expected at least one (image, mask) item."))
         self.dataset, self.seed, self.options = dataset, seed, options
         self.num_draws = len(dataset) if num_draws is None else int(num_draws)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..i18n import tr
 from .folder import DataError, ImageMaskPairs
 
 BASE_URL = "https://data.broadinstitute.org/bbbc/BBBC039/"
@@ -52,11 +53,8 @@ def sha256(path):
 
 
 def manual_steps(folder, base_url=BASE_URL):
-    names = ", ".join(CHECKSUMS)
-    return (
-        f"To use BBBC039 without this download, fetch {names} from {base_url} with a browser, put them in "
-        f"{folder}, and run again; or train on the synthetic set instead: SyntheticCells(num_images)."
-    )
+    """The fields of the messages' last sentence: how to get BBBC039 by hand (names, base_url, folder)."""
+    return {"names": ", ".join(CHECKSUMS), "base_url": base_url, "folder": folder}
 
 
 def download(url, path, expected_sha256, progress=True, timeout=30):
@@ -75,14 +73,28 @@ def download(url, path, expected_sha256, progress=True, timeout=30):
                     bar.update(len(block))
         if digest.hexdigest() != expected_sha256:
             raise DownloadError(
-                f"{url} downloaded, but its sha256 is {digest.hexdigest()}, expected {expected_sha256}: the file "
-                f"is corrupted or has changed, so it was not kept. Try again later. {manual_steps(path.parent)}"
+                tr(
+                    "{url} downloaded, but its sha256 is {got}, expected {expected}: the file is corrupted or has "
+                    "changed, so it was not kept. Try again later. To use BBBC039 without this download, fetch "
+                    "{names} from {base_url} with a browser, put them in {folder}, and run again; or train on the "
+                    "synthetic set instead: SyntheticCells(num_images).",
+                    url=url,
+                    got=digest.hexdigest(),
+                    expected=expected_sha256,
+                    **manual_steps(path.parent),
+                )
             )
         os.replace(partial, path)
     except (urllib.error.URLError, OSError) as error:
         raise DownloadError(
-            f"could not download {url} ({getattr(error, 'reason', error)}): is this machine offline? "
-            + manual_steps(path.parent)
+            tr(
+                "could not download {url} ({reason}): is this machine offline? To use BBBC039 without this "
+                "download, fetch {names} from {base_url} with a browser, put them in {folder}, and run again; or "
+                "train on the synthetic set instead: SyntheticCells(num_images).",
+                url=url,
+                reason=getattr(error, "reason", error),
+                **manual_steps(path.parent),
+            )
         ) from error
     finally:
         if os.path.exists(partial):
@@ -97,7 +109,13 @@ def extract_archive(archive, folder):
             with zipfile.ZipFile(archive) as zipped:
                 zipped.extractall(scratch)
         except zipfile.BadZipFile as error:
-            raise DataError(f"{archive} is not a valid zip file ({error}): delete it and download again.") from error
+            raise DataError(
+                tr(
+                    "{archive} is not a valid zip file ({error}): delete it and download again.",
+                    archive=archive,
+                    error=error,
+                )
+            ) from error
         for entry in Path(scratch).iterdir():
             target = Path(folder) / entry.name
             if target.exists():
@@ -117,25 +135,43 @@ def fetch_bbbc039(root=None, base_url=BASE_URL, checksums=None, progress=True):
         if not marker.exists():
             if sha256(archive) != expected:
                 raise DataError(
-                    f"{archive} does not match its sha256 ({expected}): it is incomplete or another file. "
-                    "Delete it and download again."
+                    tr(
+                        "{archive} does not match its sha256 ({expected}): it is incomplete or another file. "
+                        "Delete it and download again.",
+                        archive=archive,
+                        expected=expected,
+                    )
                 )
             extract_archive(archive, folder)
             marker.touch()
     return folder
 
 
+def check_split(split):
+    """A ValueError naming the official splits when ``split`` is not one of them."""
+    if split not in SPLITS:
+        raise ValueError(
+            tr("split={split!r} is not a BBBC039 split: expected one of {choices}.", split=split, choices=tuple(SPLITS))
+        )
+
+
 def official_pairs(folder, split):
     """[(image, mask)] of one official split, from metadata/<split file>."""
-    if split not in SPLITS:
-        raise ValueError(f"split={split!r} is not a BBBC039 split: expected one of {tuple(SPLITS)}.")
+    check_split(split)
     listing = folder / "metadata" / SPLITS[split]
     names = [line.strip() for line in listing.read_text().splitlines() if line.strip()]
     pairs = [(folder / "images" / (Path(name).stem + ".tif"), folder / "masks" / name) for name in names]
     for image, mask in pairs:
         for path in (image, mask):
             if not path.exists():
-                raise DataError(f"{path} is listed in {listing.name} but missing: delete {folder} and download again.")
+                raise DataError(
+                    tr(
+                        "{path} is listed in {listing} but missing: delete {folder} and download again.",
+                        path=path,
+                        listing=listing.name,
+                        folder=folder,
+                    )
+                )
     return pairs
 
 
@@ -151,15 +187,19 @@ class BBBC039(ImageMaskPairs):
     """
 
     def __init__(self, split="train", root=None, download=False, base_url=BASE_URL, checksums=None, **options):
-        if split not in SPLITS:
-            raise ValueError(f"split={split!r} is not a BBBC039 split: expected one of {tuple(SPLITS)}.")
+        check_split(split)
         folder = Path(root if root is not None else default_root()) / "BBBC039"
         if download or all((folder / name).exists() for name in CHECKSUMS):
             fetch_bbbc039(root, base_url, checksums)  # downloads only what is missing
         elif not (folder / "metadata" / SPLITS[split]).exists():
             raise DataError(
-                f"BBBC039 is not in {folder}: expected metadata/, images/ and masks/ there. "
-                f"Pass download=True (needs internet). {manual_steps(folder, base_url)}"
+                tr(
+                    "BBBC039 is not in {folder}: expected metadata/, images/ and masks/ there. Pass download=True "
+                    "(needs internet). To use BBBC039 without this download, fetch {names} from {base_url} with a "
+                    "browser, put them in {folder}, and run again; or train on the synthetic set instead: "
+                    "SyntheticCells(num_images).",
+                    **manual_steps(folder, base_url),
+                )
             )
         self.folder, self.split = folder, split
         super().__init__(official_pairs(folder, split), **options)
@@ -169,5 +209,12 @@ def official_splits(root=None):
     """{"train", "val", "test": [(image, mask)]} of the official split of BBBC039 (for ``pair_loaders``)."""
     folder = Path(root if root is not None else default_root()) / "BBBC039"
     if not (folder / "metadata").is_dir():
-        raise DataError(f"BBBC039 is not in {folder}: run BBBC039(download=True) once. {manual_steps(folder)}")
+        raise DataError(
+            tr(
+                "BBBC039 is not in {folder}: run BBBC039(download=True) once. To use BBBC039 without this download, "
+                "fetch {names} from {base_url} with a browser, put them in {folder}, and run again; or train on the "
+                "synthetic set instead: SyntheticCells(num_images).",
+                **manual_steps(folder),
+            )
+        )
     return {split: official_pairs(folder, split) for split in SPLITS}

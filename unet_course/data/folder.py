@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from ..i18n import tr
 from .masks import check_mask_mode, make_target
 from .read import COLORS, DataError, check_finite, read_planes, select_channels
 from .scale import check_method, normalize
@@ -29,8 +30,16 @@ def load_pair(image_path, mask_path, options):
     if planes.shape[-2:] != mask_planes.shape[-2:]:
         (h, w), (mh, mw) = planes.shape[-2:], mask_planes.shape[-2:]
         raise DataError(
-            f"{image_path} is {h}x{w} but its mask {mask_path} is {mh}x{mw}: an image and its mask must have "
-            "the same height and width. Check that the mask belongs to this image."
+            tr(
+                "{image} is {h}x{w} but its mask {mask} is {mh}x{mw}: an image and its mask must have "
+                "the same height and width. Check that the mask belongs to this image.",
+                image=image_path,
+                mask=mask_path,
+                h=h,
+                w=w,
+                mh=mh,
+                mw=mw,
+            )
         )
     target = make_target(
         mask_planes, alpha, mask_path, options["mask_mode"], options["num_classes"], options["max_foreground"]
@@ -57,11 +66,16 @@ class ImageMaskPairs(Dataset):
         self.options.update(num_classes=more.pop("num_classes", None), max_foreground=more.pop("max_foreground", 0.95))
         check, cache = more.pop("check", True), more.pop("cache", False)
         if more:
-            raise TypeError(f"unknown options {sorted(more)}: expected num_classes, max_foreground, check, cache.")
+            raise TypeError(
+                tr(
+                    "unknown options {names}: expected num_classes, max_foreground, check, cache.",
+                    names=sorted(more),
+                )
+            )
         check_options(self.options)
         if not self.pairs:
             raise DataError(
-                "no image/mask pairs were given: expected a list of (image path, mask path). Check the folder."
+                tr("no image/mask pairs were given: expected a list of (image path, mask path). Check the folder.")
             )
         self.cache = [load_pair(a, b, self.options) for a, b in self.pairs] if check or cache else None
         self.sizes = [tuple(image.shape[-2:]) for image, _ in self.cache] if self.cache else None
@@ -87,17 +101,37 @@ def check_options(options):
     check_method(options["normalize"])
     check_mask_mode(options["mask_mode"], options["num_classes"])
     if options["color"] not in COLORS:
-        raise ValueError(f"color={options['color']!r} is not supported: expected one of {COLORS}.")
+        raise ValueError(
+            tr(
+                "{name}={value!r} is not supported: expected one of {choices}.",
+                name="color",
+                value=options["color"],
+                choices=COLORS,
+            )
+        )
     if not isinstance(options["in_channels"], int) or options["in_channels"] < 1:
-        raise ValueError(f"in_channels must be a positive whole number, got {options['in_channels']!r}.")
+        raise ValueError(
+            tr(
+                "{name} must be a positive whole number, got {value!r}.",
+                name="in_channels",
+                value=options["in_channels"],
+            )
+        )
     if options["color"] == "gray" and options["in_channels"] != 1:
-        raise ValueError(f"color='gray' makes one channel, but in_channels={options['in_channels']}: pick one.")
+        raise ValueError(
+            tr(
+                "color='gray' makes one channel, but in_channels={in_channels}: pick one.",
+                in_channels=options["in_channels"],
+            )
+        )
 
 
 def image_files(folder, exclude_suffix=""):
     """{stem: path} of the PNG/TIFF files of a folder, refusing two files with one name (a.png and a.tif)."""
     if not folder.is_dir():
-        raise DataError(f"{folder} is not a folder: expected a folder of PNG or TIFF files. Check the path.")
+        raise DataError(
+            tr("{folder} is not a folder: expected a folder of PNG or TIFF files. Check the path.", folder=folder)
+        )
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
     if exclude_suffix:
         files = [p for p in files if not p.stem.endswith(exclude_suffix)]
@@ -105,7 +139,12 @@ def image_files(folder, exclude_suffix=""):
     if twice:
         names = ", ".join(p.name for p in files if p.stem == twice[0])
         raise DataError(
-            f"{folder} holds {names}: two files named {twice[0]!r} would share one mask. Rename or remove one."
+            tr(
+                "{folder} holds {names}: two files named {stem!r} would share one mask. Rename or remove one.",
+                folder=folder,
+                names=names,
+                stem=twice[0],
+            )
         )
     return {p.stem: p for p in files}
 
@@ -118,16 +157,24 @@ def find_pairs(images_dir, masks_dir, mask_suffix=""):
     masks = image_files(masks_dir)
     if not images:
         raise DataError(
-            f"{images_dir} holds no images: expected files ending in {', '.join(EXTENSIONS)}. "
-            "Check the path, or convert the images to PNG or TIFF."
+            tr(
+                "{folder} holds no images: expected files ending in {extensions}. "
+                "Check the path, or convert the images to PNG or TIFF.",
+                folder=images_dir,
+                extensions=", ".join(EXTENSIONS),
+            )
         )
     pairs = []
     for stem, image in images.items():
         mask = masks.get(stem + mask_suffix)
         if mask is None:
             raise DataError(
-                f"{image} has no mask: expected {masks_dir / (stem + mask_suffix)}.png or .tif. "
-                "Add the mask, remove the image, or set mask_suffix to how mask names end (e.g. '_mask')."
+                tr(
+                    "{image} has no mask: expected {mask}.png or .tif. "
+                    "Add the mask, remove the image, or set mask_suffix to how mask names end (e.g. '_mask').",
+                    image=image,
+                    mask=masks_dir / (stem + mask_suffix),
+                )
             )
         pairs.append((image, mask))
     return pairs

@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from ..i18n import tr
 from .augment import Augmented
 from .folder import DataError, ImageMaskPairs, find_pairs
 
@@ -25,8 +26,14 @@ def split_pairs(pairs, val_fraction=0.15, test_fraction=0.15, seed=0):
     counts = [max(1, round(len(pairs) * f)) if f else 0 for f in (val_fraction, test_fraction)]
     if len(pairs) - sum(counts) < 1:
         raise DataError(
-            f"{len(pairs)} pairs cannot be split into train, validation ({val_fraction}) and test ({test_fraction}): "
-            f"expected at least {sum(counts) + 1}. Add images, or lower val_fraction / test_fraction."
+            tr(
+                "{n} pairs cannot be split into train, validation ({val_fraction}) and test ({test_fraction}): "
+                "expected at least {needed}. Add images, or lower val_fraction / test_fraction.",
+                n=len(pairs),
+                val_fraction=val_fraction,
+                test_fraction=test_fraction,
+                needed=sum(counts) + 1,
+            )
         )
     val, test = order[: counts[0]], order[counts[0] : sum(counts)]
     train = order[sum(counts) :]
@@ -43,7 +50,9 @@ class EpochSampler(Sampler):
 
     def __init__(self, num_draws, seed=0, shuffle=True):
         if not isinstance(num_draws, (int, np.integer)) or num_draws < 1:
-            raise ValueError(f"num_draws must be a positive whole number, got {num_draws!r}.")
+            raise ValueError(
+                tr("{name} must be a positive whole number, got {value!r}.", name="num_draws", value=num_draws)
+            )
         self.num_draws, self.seed, self.shuffle, self.epoch = int(num_draws), seed, shuffle, 0
 
     def __len__(self):
@@ -61,8 +70,14 @@ class EpochSampler(Sampler):
     def load_state_dict(self, state):
         if (state["seed"], state["num_draws"]) != (self.seed, self.num_draws):
             raise ValueError(
-                f"this sampler has seed={self.seed}, num_draws={self.num_draws} but the state has "
-                f"seed={state['seed']}, num_draws={state['num_draws']}: use the checkpoint's settings."
+                tr(
+                    "this sampler has seed={seed}, num_draws={num_draws} but the state has "
+                    "seed={state_seed}, num_draws={state_num_draws}: use the checkpoint's settings.",
+                    seed=self.seed,
+                    num_draws=self.num_draws,
+                    state_seed=state["seed"],
+                    state_num_draws=state["num_draws"],
+                )
             )
         self.epoch = int(state["epoch"])
 
@@ -75,24 +90,53 @@ def check_train_sizes(dataset, crop, batch_size):
     if crop is None:
         if batch_size > 1 and not dataset.same_size():
             raise DataError(
-                f"the training images have different sizes ({sorted(set(sizes))[:3]}...) and crop=None: a batch of "
-                f"{batch_size} cannot be stacked. Set crop (e.g. crop=128) or batch_size=1."
+                tr(
+                    "the training images have different sizes ({sizes}...) and crop=None: a batch of "
+                    "{batch_size} cannot be stacked. Set crop (e.g. crop=128) or batch_size=1.",
+                    sizes=sorted(set(sizes))[:3],
+                    batch_size=batch_size,
+                )
             )
         return
     h, w = (crop, crop) if isinstance(crop, int) else crop
     for (image, _), size in zip(pairs, sizes):
         if size[0] < h or size[1] < w:
-            raise DataError(f"{image} is {size[0]}x{size[1]}, smaller than crop={crop}: pick a smaller crop.")
+            raise DataError(
+                tr(
+                    "{image} is {h}x{w}, smaller than crop={crop}: pick a smaller crop.",
+                    image=image,
+                    h=size[0],
+                    w=size[1],
+                    crop=crop,
+                )
+            )
 
 
 def eval_loader(dataset, batch_size, name):
-    """Whole images in order; batching several needs one size (else refused here, not by torch.stack)."""
+    """Whole images in order; batching several needs one size (else refused here, not by torch.stack).
+
+    ``name`` is "validation" or "test", the split the refusal names.
+    """
     if batch_size > 1 and not dataset.same_size():
-        raise DataError(
-            f"the {name} images have different sizes ({sorted(set(dataset.sizes))[:3]}...): a batch of "
-            f"{batch_size} cannot be stacked. Use eval_batch_size=1 (the default)."
-        )
+        raise DataError(_mixed_sizes_message(name, sorted(set(dataset.sizes))[:3], batch_size))
     return DataLoader(dataset, batch_size=batch_size, shuffle=False)
+
+
+def _mixed_sizes_message(name, sizes, batch_size):
+    """Why the ``name`` ("validation" or "test") images cannot be batched, and the fix."""
+    if name == "validation":
+        return tr(
+            "the validation images have different sizes ({sizes}...): a batch of "
+            "{batch_size} cannot be stacked. Use eval_batch_size=1 (the default).",
+            sizes=sizes,
+            batch_size=batch_size,
+        )
+    return tr(
+        "the test images have different sizes ({sizes}...): a batch of "
+        "{batch_size} cannot be stacked. Use eval_batch_size=1 (the default).",
+        sizes=sizes,
+        batch_size=batch_size,
+    )
 
 
 def pair_loaders(pairs, crop=128, num_draws=256, batch_size=8, seed=0, **options):
@@ -120,7 +164,12 @@ def pair_loaders(pairs, crop=128, num_draws=256, batch_size=8, seed=0, **options
     sets = {name: ImageMaskPairs(splits[name], **options) if splits.get(name) else None for name in SPLITS}
     for name in ("train", "val"):
         if sets[name] is None:
-            raise DataError(f"the {name} split holds no pairs: expected at least one. Add images or change the split.")
+            raise DataError(
+                tr(
+                    "the {name} split holds no pairs: expected at least one. Add images or change the split.",
+                    name=name,
+                )
+            )
     check_train_sizes(sets["train"], crop, batch_size)
     crops = Augmented(sets["train"], seed, num_draws, crop=crop, **augment_options)
     train = DataLoader(

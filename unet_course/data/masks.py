@@ -8,6 +8,7 @@ background / interior / boundary, the classic way to separate touching nuclei.
 
 import numpy as np
 
+from ..i18n import tr
 from .read import DataError
 
 MASK_MODES = ("binary", "classes")
@@ -25,12 +26,22 @@ def whole_numbers(planes, path):
     """planes as int64, refusing NaN, fractions (a smoothed or resized mask) and negative values."""
     if np.issubdtype(planes.dtype, np.floating) and not np.array_equal(planes, np.round(planes)):
         raise DataError(
-            f"{path} holds values that are not whole numbers (e.g. {planes[planes != np.round(planes)].flat[0]:g}, "
-            "or NaN): a mask holds labels. Re-export it without smoothing or antialiasing, resize it with "
-            "nearest-neighbour, or threshold it yourself."
+            tr(
+                "{path} holds values that are not whole numbers (e.g. {example:g}, or NaN): a mask holds labels. "
+                "Re-export it without smoothing or antialiasing, resize it with nearest-neighbour, or threshold "
+                "it yourself.",
+                path=path,
+                example=planes[planes != np.round(planes)].flat[0],
+            )
         )
     if planes.min() < 0:
-        raise DataError(f"{path} holds negative values (min {planes.min()}): a mask holds labels 0, 1, 2, ...")
+        raise DataError(
+            tr(
+                "{path} holds negative values (min {low}): a mask holds labels 0, 1, 2, ...",
+                path=path,
+                low=planes.min(),
+            )
+        )
     return planes.astype(np.int64)
 
 
@@ -42,11 +53,20 @@ def mask_labels(planes, alpha, path):
     elif planes.shape[0] == 3:
         labels, coloured = colour_labels(planes)
     else:
-        raise DataError(f"{path} has {planes.shape[0]} channels: expected a mask with one plane (or RGB colours).")
+        raise DataError(
+            tr(
+                "{path} has {channels} channels: expected a mask with one plane (or RGB colours).",
+                path=path,
+                channels=planes.shape[0],
+            )
+        )
     if alpha is not None and not labels.any() and alpha.min() != alpha.max():
         raise DataError(
-            f"{path} has its shapes only in the alpha (transparency) channel and zeros elsewhere: the alpha "
-            "channel is never read as a label. Export the mask with the labels as gray values (no alpha)."
+            tr(
+                "{path} has its shapes only in the alpha (transparency) channel and zeros elsewhere: the alpha "
+                "channel is never read as a label. Export the mask with the labels as gray values (no alpha).",
+                path=path,
+            )
         )
     return labels, coloured
 
@@ -57,9 +77,14 @@ def binary_target(labels, path, max_foreground=0.95):
     fraction = float(mask.mean())
     if fraction > max_foreground:
         raise DataError(
-            f"{path} is {100 * fraction:.1f}% foreground (more than max_foreground={max_foreground}): probably "
-            "an inverted mask (objects 0, background 255; invert it) or a channel read as a label. If the "
-            "mask is right, pass max_foreground=1.0."
+            tr(
+                "{path} is {percent:.1f}% foreground (more than max_foreground={max_foreground}): probably "
+                "an inverted mask (objects 0, background 255; invert it) or a channel read as a label. If the "
+                "mask is right, pass max_foreground=1.0.",
+                path=path,
+                percent=100 * fraction,
+                max_foreground=max_foreground,
+            )
         )
     return mask
 
@@ -68,14 +93,23 @@ def class_target(labels, coloured, path, num_classes=None):
     """(H, W) int64 class indices, refused outside 0..num_classes-1 or when coded as colours."""
     if coloured:
         raise DataError(
-            f"{path} codes its labels as RGB colours: mask_mode='classes' needs class indices 0, 1, 2, ... in "
-            "one gray plane. Save the class map as an 8-bit gray PNG, or use mask_mode='binary'."
+            tr(
+                "{path} codes its labels as RGB colours: mask_mode='classes' needs class indices 0, 1, 2, ... in "
+                "one gray plane. Save the class map as an 8-bit gray PNG, or use mask_mode='binary'.",
+                path=path,
+            )
         )
     if num_classes is not None and labels.max() >= num_classes:
         found = sorted(int(v) for v in np.unique(labels[labels >= num_classes]))[:5]
         raise DataError(
-            f"{path} holds class values {found} outside 0..{num_classes - 1} (num_classes={num_classes}): "
-            "set num_classes to the number of classes, or fix the mask."
+            tr(
+                "{path} holds class values {found} outside 0..{last} (num_classes={num_classes}): "
+                "set num_classes to the number of classes, or fix the mask.",
+                path=path,
+                found=found,
+                last=num_classes - 1,
+                num_classes=num_classes,
+            )
         )
     return labels
 
@@ -83,9 +117,18 @@ def class_target(labels, coloured, path, num_classes=None):
 def check_mask_mode(mask_mode, num_classes):
     """A ValueError for an unknown mask_mode or a num_classes that is not a whole number >= 2."""
     if mask_mode not in MASK_MODES:
-        raise ValueError(f"mask_mode={mask_mode!r} is not supported: expected one of {MASK_MODES}.")
+        raise ValueError(
+            tr(
+                "{name}={value!r} is not supported: expected one of {choices}.",
+                name="mask_mode",
+                value=mask_mode,
+                choices=MASK_MODES,
+            )
+        )
     if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
-        raise ValueError(f"num_classes must be a whole number >= 2 (or None), got {num_classes!r}.")
+        raise ValueError(
+            tr("num_classes must be a whole number >= 2 (or None), got {num_classes!r}.", num_classes=num_classes)
+        )
 
 
 def make_target(planes, alpha, path, mask_mode="binary", num_classes=None, max_foreground=0.95):
@@ -104,7 +147,7 @@ def instance_to_classes(labels, width=1):
     """
     labels = np.asarray(labels)
     if labels.ndim != 2:
-        raise ValueError(f"labels must be one plane (H, W), got shape {labels.shape}.")
+        raise ValueError(tr("labels must be one plane (H, W), got shape {shape}.", shape=labels.shape))
     edge = np.zeros(labels.shape, bool)
     padded = np.pad(labels, width, mode="edge")
     h, w = labels.shape

@@ -11,6 +11,8 @@ import numpy as np
 import tifffile
 from PIL import Image, UnidentifiedImageError
 
+from ..i18n import tr
+
 ALPHA_MODES = ("LA", "La", "PA", "RGBA", "RGBa")
 
 
@@ -40,8 +42,13 @@ def read_array(path, role="image"):
         return read_pil(path, role)
     except (OSError, ValueError, UnidentifiedImageError, tifffile.TiffFileError) as error:
         raise DataError(
-            f"cannot read {path}: expected a PNG or TIFF image ({type(error).__name__}: {error}). "
-            "Re-export the file as PNG or TIFF, or remove it and its mask."
+            tr(
+                "cannot read {path}: expected a PNG or TIFF image ({kind}: {error}). "
+                "Re-export the file as PNG or TIFF, or remove it and its mask.",
+                path=path,
+                kind=type(error).__name__,
+                error=error,
+            )
         ) from error
 
 
@@ -56,8 +63,12 @@ def to_planes(array, path):
         if a <= 16 and a < min(b, c):
             return array
     raise DataError(
-        f"{path} has shape {array.shape}: expected one image, (H, W), (H, W, C) or (C, H, W) with a few "
-        "channels. A stack of planes (Z, H, W) or a time series must be saved one plane per file."
+        tr(
+            "{path} has shape {shape}: expected one image, (H, W), (H, W, C) or (C, H, W) with a few "
+            "channels. A stack of planes (Z, H, W) or a time series must be saved one plane per file.",
+            path=path,
+            shape=array.shape,
+        )
     )
 
 
@@ -75,8 +86,12 @@ def check_finite(planes, path):
     if np.issubdtype(planes.dtype, np.floating) and not np.isfinite(planes).all():
         bad = int((~np.isfinite(planes)).sum())
         raise DataError(
-            f"{path} has {bad} NaN or infinite pixels: training on them makes every weight NaN. "
-            "Replace them (e.g. np.nan_to_num) and save the file again, or remove it and its mask."
+            tr(
+                "{path} has {bad} NaN or infinite pixels: training on them makes every weight NaN. "
+                "Replace them (e.g. np.nan_to_num) and save the file again, or remove it and its mask.",
+                path=path,
+                bad=bad,
+            )
         )
 
 
@@ -101,10 +116,28 @@ def select_channels(planes, path, in_channels=1, color=None):
     elif color is None and in_channels == 1 and is_gray_rgb(planes):
         planes = planes[:1]
     if planes.shape[0] != in_channels:
-        raise DataError(
-            f"{path} has {planes.shape[0]} channel(s) but in_channels={in_channels}"
-            f"{f' (after color={color!r})' if color else ''}: pass color='gray' to convert colour images to one "
-            "gray plane (the mean of the channels), color='rgb' to repeat a gray plane 3 times, or set "
-            "in_channels to the files' channels (and the model's in_channels with it)."
-        )
+        raise DataError(_channels_message(path, planes.shape[0], in_channels, color))
     return planes
+
+
+def _channels_message(path, channels, in_channels, color):
+    """Why a file's channels do not fit in_channels, and the three ways out."""
+    if color:
+        return tr(
+            "{path} has {channels} channel(s) but in_channels={in_channels} (after color={color!r}): pass "
+            "color='gray' to convert colour images to one gray plane (the mean of the channels), color='rgb' to "
+            "repeat a gray plane 3 times, or set in_channels to the files' channels (and the model's in_channels "
+            "with it).",
+            path=path,
+            channels=channels,
+            in_channels=in_channels,
+            color=color,
+        )
+    return tr(
+        "{path} has {channels} channel(s) but in_channels={in_channels}: pass color='gray' to convert colour "
+        "images to one gray plane (the mean of the channels), color='rgb' to repeat a gray plane 3 times, or set "
+        "in_channels to the files' channels (and the model's in_channels with it).",
+        path=path,
+        channels=channels,
+        in_channels=in_channels,
+    )

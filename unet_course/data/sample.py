@@ -19,6 +19,8 @@ This module only finds the files; read them with ``unet_course.data.ImageMaskFol
 from importlib import resources
 from pathlib import Path
 
+from ..i18n import tr
+
 SPLITS = ("train", "val", "test")
 SPLIT_SIZES = {"train": 8, "val": 2, "test": 2}
 
@@ -28,8 +30,11 @@ def sample_nuclei_dir():
     folder = resources.files("unet_course.data") / "samples" / "nuclei"
     if not isinstance(folder, Path) or not folder.is_dir():
         raise FileNotFoundError(
-            f"the sample of real nuclei is missing: expected a folder at {folder}. "
-            "Reinstall the course (pip install -e .) so that unet_course/data/samples/ is installed with it."
+            tr(
+                "the sample of real nuclei is missing: expected a folder at {folder}. "
+                "Reinstall the course (pip install -e .) so that unet_course/data/samples/ is installed with it.",
+                folder=folder,
+            )
         )
     return folder
 
@@ -42,8 +47,15 @@ def split_pairs(split):
     missing = [str(mask) for _, mask in pairs if not mask.is_file()]
     if len(pairs) != SPLIT_SIZES[split] or missing:
         raise FileNotFoundError(
-            f"the {split!r} split of the sample is incomplete in {folder}: expected {SPLIT_SIZES[split]} "
-            f"image/mask pairs, found {len(pairs)} images, missing masks {missing}. Reinstall the course."
+            tr(
+                "the {split!r} split of the sample is incomplete in {folder}: expected {expected} "
+                "image/mask pairs, found {found} images, missing masks {missing}. Reinstall the course.",
+                split=split,
+                folder=folder,
+                expected=SPLIT_SIZES[split],
+                found=len(pairs),
+                missing=missing,
+            )
         )
     return pairs
 
@@ -53,5 +65,11 @@ def sample_nuclei_pairs(split=None):
     if split is None:
         return [pair for name in SPLITS for pair in split_pairs(name)]
     if split not in SPLITS:
-        raise ValueError(f"split={split!r} is not a split of the sample: expected one of {SPLITS} or None (all).")
+        raise ValueError(
+            tr(
+                "split={split!r} is not a split of the sample: expected one of {choices} or None (all).",
+                split=split,
+                choices=SPLITS,
+            )
+        )
     return split_pairs(split)

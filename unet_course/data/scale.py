@@ -8,6 +8,7 @@ them by 65535 would squash them into [0, 0.06]); pass ``normalize=12`` for those
 
 import numpy as np
 
+from ..i18n import tr
 from .read import DataError
 
 NORMALIZE = ("percentile", "minmax", "dtype")
@@ -18,8 +19,12 @@ def check_method(method):
     bits = isinstance(method, int) and not isinstance(method, bool) and 1 <= method <= 32
     if method not in NORMALIZE and not bits:
         raise ValueError(
-            f"normalize={method!r} is not supported: expected one of {NORMALIZE} or a bit depth such as 12 "
-            "(values divided by 2**12 - 1)."
+            tr(
+                "normalize={method!r} is not supported: expected one of {choices} or a bit depth such as 12 "
+                "(values divided by 2**12 - 1).",
+                method=method,
+                choices=NORMALIZE,
+            )
         )
     return method
 
@@ -34,8 +39,15 @@ def by_range(planes, path, top, name):
     """planes / top, refusing values outside [0, top] (they would be clipped away silently)."""
     if planes.min() < 0 or planes.max() > top:
         raise DataError(
-            f"{path} has values in [{planes.min():g}, {planes.max():g}], outside [0, {top:g}] that "
-            f"normalize={name!r} expects: use normalize='percentile' (per file) or the file's real bit depth."
+            tr(
+                "{path} has values in [{low:g}, {high:g}], outside [0, {top:g}] that normalize={name!r} "
+                "expects: use normalize='percentile' (per file) or the file's real bit depth.",
+                path=path,
+                low=planes.min(),
+                high=planes.max(),
+                top=top,
+                name=name,
+            )
         )
     return planes / top
 
@@ -44,18 +56,26 @@ def by_dtype(planes, path):
     """uint8 / 255, uint16 / 65535 (refused if it holds 12-bit data), floats as they are (must be in [0, 1])."""
     if planes.dtype == np.uint16 and planes.max() < 4096:
         raise DataError(
-            f"{path} is a 16-bit file whose values stay below 4096 (max {planes.max()}): a 12-bit camera, probably. "
-            "normalize='dtype' would divide by 65535 and squash it into [0, 0.06]. Pass normalize=12 "
-            "(divide by 4095, the same for every file), normalize='percentile' (per file), or normalize=16 "
-            "if the file really uses 16 bits and is only dark."
+            tr(
+                "{path} is a 16-bit file whose values stay below 4096 (max {high}): a 12-bit camera, probably. "
+                "normalize='dtype' would divide by 65535 and squash it into [0, 0.06]. Pass normalize=12 "
+                "(divide by 4095, the same for every file), normalize='percentile' (per file), or normalize=16 "
+                "if the file really uses 16 bits and is only dark.",
+                path=path,
+                high=planes.max(),
+            )
         )
     if planes.dtype in (np.uint8, np.uint16):
         return planes / np.iinfo(planes.dtype).max
     if np.issubdtype(planes.dtype, np.floating):
         return by_range(planes, path, 1.0, "dtype")
     raise DataError(
-        f"{path} holds {planes.dtype} pixels, which have no standard range: use normalize='percentile' "
-        "or a bit depth (e.g. normalize=16)."
+        tr(
+            "{path} holds {dtype} pixels, which have no standard range: use normalize='percentile' "
+            "or a bit depth (e.g. normalize=16).",
+            path=path,
+            dtype=planes.dtype,
+        )
     )
 
 

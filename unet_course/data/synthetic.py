@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..i18n import tr
+
 DEFAULTS = dict(
     cells_per_kpx=0.9,  # mean number of cells per 1000 pixels (about 15 in a 128x128 image)
     radius=(4.0, 11.0),  # semi-axes of the ellipses, in pixels
@@ -27,7 +29,7 @@ def as_size(size):
     if isinstance(size, (int, np.integer)):
         size = (int(size), int(size))
     if len(size) != 2 or any(not isinstance(s, (int, np.integer)) or s < 8 for s in size):
-        raise ValueError(f"size must be an int or (H, W) of whole numbers >= 8, got {size!r}.")
+        raise ValueError(tr("size must be an int or (H, W) of whole numbers >= 8, got {size!r}.", size=size))
     return int(size[0]), int(size[1])
 
 
@@ -100,7 +102,13 @@ def make_cells(size, seed=0, **options):
     """
     unknown = set(options) - set(DEFAULTS)
     if unknown:
-        raise TypeError(f"make_cells got unknown options {sorted(unknown)}: expected some of {sorted(DEFAULTS)}.")
+        raise TypeError(
+            tr(
+                "make_cells got unknown options {names}: expected some of {choices}.",
+                names=sorted(unknown),
+                choices=sorted(DEFAULTS),
+            )
+        )
     o = {**DEFAULTS, **options}
     size = as_size(size)
     rng = np.random.default_rng(seed)
@@ -116,7 +124,9 @@ class SyntheticCells(Dataset):
 
     def __init__(self, num_images, size=128, seed=0, **options):
         if not isinstance(num_images, (int, np.integer)) or num_images < 1:
-            raise ValueError(f"num_images must be a positive whole number, got {num_images!r}.")
+            raise ValueError(
+                tr("{name} must be a positive whole number, got {value!r}.", name="num_images", value=num_images)
+            )
         self.num_images, self.size, self.seed, self.options = int(num_images), as_size(size), seed, options
         make_cells(8, 0, **options)  # refuse unknown options now, not in the middle of training
 
@@ -125,6 +135,6 @@ class SyntheticCells(Dataset):
 
     def __getitem__(self, i):
         if not -self.num_images <= i < self.num_images:
-            raise IndexError(f"index {i} is out of range for SyntheticCells of {self.num_images} images.")
+            raise IndexError(tr("index {i} is out of range for SyntheticCells of {n} images.", i=i, n=self.num_images))
         image, mask = make_cells(self.size, (self.seed, int(i) % self.num_images), **self.options)
         return torch.from_numpy(image)[None], torch.from_numpy(mask)[None]

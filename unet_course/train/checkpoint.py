@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..i18n import tr
 from ..inputs import PadToFit
 from ..model import UNet
 
@@ -61,8 +62,13 @@ def register_model(cls):
 def model_class(name, path):
     if name not in MODEL_CLASSES:
         raise ValueError(
-            f"{Path(path).name} holds a {name}, which load_model cannot build: expected one of "
-            f"{list(MODEL_CLASSES)} (add a class with train.checkpoint.register_model)."
+            tr(
+                "{file} holds a {name}, which load_model cannot build: expected one of "
+                "{choices} (add a class with train.checkpoint.register_model).",
+                file=Path(path).name,
+                name=name,
+                choices=list(MODEL_CLASSES),
+            )
         )
     module, qualname = MODEL_CLASSES[name].split(":")
     return getattr(importlib.import_module(module), qualname)
@@ -111,10 +117,18 @@ def read_checkpoint(path, map_location="cpu"):
     """The checkpoint's contents, loaded safely (tensors and plain Python values only)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"No checkpoint at {path}: train with fit(..., checkpoint_dir=...) first.")
+        raise FileNotFoundError(
+            tr("No checkpoint at {path}: train with fit(..., checkpoint_dir=...) first.", path=path)
+        )
     state = torch.load(path, map_location=map_location, weights_only=True)
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path.name} is not a unet-course checkpoint (expected the format {FORMAT!r}).")
+        raise ValueError(
+            tr(
+                "{file} is not a unet-course checkpoint (expected the format {format!r}).",
+                file=path.name,
+                format=FORMAT,
+            )
+        )
     return state
 
 
@@ -129,13 +143,20 @@ def load_checkpoint(path, model, optimizer=None, scaler=None, map_location="cpu"
     saved, current = state["config"]["model"], model_config(model)
     if saved != current:
         raise CheckpointMismatch(
-            f"{Path(path).name} was saved from {config_as_call(saved)}, but this model is {config_as_call(current)}. "
-            f"Build the model as the checkpoint was (load_model({Path(path).name!r}) does it for you)."
+            tr(
+                "{file} was saved from {saved}, but this model is {current}. "
+                "Build the model as the checkpoint was (load_model({quoted}) does it for you).",
+                file=Path(path).name,
+                quoted=repr(Path(path).name),  # its own field: localize() matches a repeated field by its text
+                saved=config_as_call(saved),
+                current=config_as_call(current),
+            )
         )
     try:
         unwrap(model).load_state_dict(real_names(state["model"]))
     except RuntimeError as error:
-        raise CheckpointMismatch(f"{Path(path).name} does not fit this {config_as_call(current)}: {error}") from None
+        where = tr("{file} does not fit this {current}:", file=Path(path).name, current=config_as_call(current))
+        raise CheckpointMismatch(f"{where} {error}") from None
     if optimizer is not None and state["optimizer"] is not None:
         optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state["scaler"] is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ..i18n import tr
 from ..inputs import PadToFit, fits
 from .checkpoint import unwrap
 from .rng import Untouched
@@ -16,37 +17,72 @@ from .rng import Untouched
 
 def check_arguments(num_epochs, lr, target_dice, checkpoint_dir=None):
     if not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a whole number >= 1, got {num_epochs!r}.")
+        raise ValueError(tr("num_epochs must be a whole number >= 1, got {num_epochs!r}.", num_epochs=num_epochs))
     if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr!r} (1e-3 is a good start for AdamW).")
+        raise ValueError(tr("lr must be positive, got {lr!r} (1e-3 is a good start for AdamW).", lr=lr))
     if target_dice is not None and not 0 < target_dice <= 1:
-        raise ValueError(f"target_dice must be in (0, 1], got {target_dice!r}.")
+        raise ValueError(tr("target_dice must be in (0, 1], got {target_dice!r}.", target_dice=target_dice))
     if checkpoint_dir is not None and Path(checkpoint_dir).exists() and not Path(checkpoint_dir).is_dir():
         raise NotADirectoryError(
-            f"checkpoint_dir {str(checkpoint_dir)!r} is an existing file, not a folder: "
-            "pass a folder (fit creates it) such as 'checkpoints'."
+            tr(
+                "checkpoint_dir {path!r} is an existing file, not a folder: "
+                "pass a folder (fit creates it) such as 'checkpoints'.",
+                path=str(checkpoint_dir),
+            )
         )
 
 
 def split_batch(batch, where, num_classes=1):
     """(images float (B, C, H, W), mask) from a loader's item; mask float (B, 1, H, W), or long (B, H, W) classes."""
-    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        kind = f"a {type(batch).__name__}" + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
-        raise ValueError(f"{where} must yield (images, mask) pairs; it yielded {kind}.")
+    if isinstance(batch, (tuple, list)) and len(batch) != 2:
+        raise ValueError(
+            tr(
+                "{where} must yield (images, mask) pairs; it yielded a {kind} of length {length}.",
+                where=where,
+                kind=type(batch).__name__,
+                length=len(batch),
+            )
+        )
+    if not isinstance(batch, (tuple, list)):
+        raise ValueError(
+            tr(
+                "{where} must yield (images, mask) pairs; it yielded a {kind}.",
+                where=where,
+                kind=type(batch).__name__,
+            )
+        )
     images, mask = batch
     if not (isinstance(images, torch.Tensor) and isinstance(mask, torch.Tensor)):
-        raise TypeError(f"{where} must yield tensors; got ({type(images).__name__}, {type(mask).__name__}).")
+        raise TypeError(
+            tr(
+                "{where} must yield tensors; got ({images}, {mask}).",
+                where=where,
+                images=type(images).__name__,
+                mask=type(mask).__name__,
+            )
+        )
     if num_classes > 1 and mask.dim() == 4 and mask.shape[1] == 1:
         mask = mask[:, 0]
     expected = "mask (B, 1, H, W)" if num_classes == 1 else "class mask (B, H, W) or (B, 1, H, W)"
     if images.dim() != 4 or mask.dim() != (4 if num_classes == 1 else 3):
         raise ValueError(
-            f"{where} must yield images (B, C, H, W) and {expected}; got shapes "
-            f"{tuple(images.shape)} and {tuple(mask.shape)}. Does the dataset return (1, H, W) items?"
+            tr(
+                "{where} must yield images (B, C, H, W) and {expected}; got shapes "
+                "{images} and {mask}. Does the dataset return (1, H, W) items?",
+                where=where,
+                expected=expected,
+                images=tuple(images.shape),
+                mask=tuple(mask.shape),
+            )
         )
     if images.shape[0] != mask.shape[0] or images.shape[-2:] != mask.shape[-2:]:
         raise ValueError(
-            f"{where}: images {tuple(images.shape)} and mask {tuple(mask.shape)} differ in batch size or H, W."
+            tr(
+                "{where}: images {images} and mask {mask} differ in batch size or H, W.",
+                where=where,
+                images=tuple(images.shape),
+                mask=tuple(mask.shape),
+            )
         )
     return images.float(), (mask.float() if num_classes == 1 else mask.long())
 
@@ -56,7 +92,9 @@ def first_batch(loader, where):
     with Untouched(loader):
         for batch in loader:
             return batch
-    raise ValueError(f"{where} is empty: give it at least one batch (is the dataset or the folder empty?).")
+    raise ValueError(
+        tr("{where} is empty: give it at least one batch (is the dataset or the folder empty?).", where=where)
+    )
 
 
 def check_loader(loader, model, where):
@@ -74,52 +112,98 @@ def check_loader(loader, model, where):
 def _check_images(images, model, where):
     if isinstance(images, torch.Tensor) and not images.is_floating_point():
         raise TypeError(
-            f"{where} yields {images.dtype} images (values up to {images.max().item()}): scale them to 0..1 "
-            "first, e.g. images.float() / 255 for 8-bit images (the course's datasets do it)."
+            tr(
+                "{where} yields {dtype} images (values up to {top}): scale them to 0..1 first, "
+                "e.g. images.float() / 255 for 8-bit images (the course's datasets do it).",
+                where=where,
+                dtype=images.dtype,
+                top=images.max().item(),
+            )
         )
     if isinstance(images, torch.Tensor) and not torch.isfinite(images).all():
         bad = (~torch.isfinite(images)).sum().item()
         raise ValueError(
-            f"{where} yields images with {bad} NaN or infinite pixel(s) in the first batch: "
-            "find them with torch.isfinite(images) and fix or drop those images."
+            tr(
+                "{where} yields images with {bad} NaN or infinite pixel(s) in the first batch: "
+                "find them with torch.isfinite(images) and fix or drop those images.",
+                where=where,
+                bad=bad,
+            )
         )
     in_channels = getattr(model, "in_channels", None)
     if isinstance(images, torch.Tensor) and images.dim() == 4 and in_channels not in (None, images.shape[1]):
         raise ValueError(
-            f"{where} yields images with {images.shape[1]} channels, but the model takes in_channels={in_channels}: "
-            f"build UNet(in_channels={images.shape[1]}) or convert the images."
+            tr(
+                "{where} yields images with {got} channels, but the model takes in_channels={in_channels}: "
+                "build UNet(in_channels={got}) or convert the images.",
+                where=where,
+                got=images.shape[1],
+                in_channels=in_channels,
+            )
         )
 
 
 def _check_mask(mask, num_classes, where):
     if not torch.isfinite(mask.float()).all():
-        raise ValueError(f"{where} yields masks with NaN or infinite values: masks must hold class labels.")
+        raise ValueError(
+            tr("{where} yields masks with NaN or infinite values: masks must hold class labels.", where=where)
+        )
     values = mask.unique()
     if num_classes == 1 and not set(values.tolist()) <= {0.0, 1.0}:
-        hint = "it looks like 0/255: use (mask > 0).float()" if values.max() > 1 else "binarise it: (mask > 0.5)"
-        raise ValueError(
-            f"{where} yields masks with values {_few(values)}, but a num_classes=1 model needs 0/1 masks: {hint}."
-        )
+        raise ValueError(_binary_mask_message(values, where))
     if num_classes > 1 and (values.min() < 0 or values.max() >= num_classes):
         raise ValueError(
-            f"{where} yields class masks with values {_few(values)}, outside 0..{num_classes - 1} for "
-            f"num_classes={num_classes}: build UNet(num_classes={int(values.max()) + 1}) or relabel the masks."
+            tr(
+                "{where} yields class masks with values {values}, outside 0..{last} for num_classes={num_classes}: "
+                "build UNet(num_classes={needed}) or relabel the masks.",
+                where=where,
+                values=_few(values),
+                last=num_classes - 1,
+                num_classes=num_classes,
+                needed=int(values.max()) + 1,
+            )
         )
+
+
+def _binary_mask_message(values, where):
+    """Masks that are not 0/1 for a one-class model: 0/255 masks, or soft ones to binarise."""
+    if values.max() > 1:
+        return tr(
+            "{where} yields masks with values {values}, but a num_classes=1 model needs 0/1 masks: "
+            "it looks like 0/255: use (mask > 0).float().",
+            where=where,
+            values=_few(values),
+        )
+    return tr(
+        "{where} yields masks with values {values}, but a num_classes=1 model needs 0/1 masks: "
+        "binarise it: (mask > 0.5).",
+        where=where,
+        values=_few(values),
+    )
 
 
 def _check_size(size, model, where):
     depth, padding = getattr(model, "depth", None), getattr(model, "padding", "same")
     if padding == "valid":
         raise ValueError(
-            "fit trains padding='same' models, whose logits are the size of the mask; this one uses "
-            "padding='valid' (the paper's), whose output is smaller than its input. Build UNet(padding='same')."
+            tr(
+                "fit trains padding='same' models, whose logits are the size of the mask; this one uses "
+                "padding='valid' (the paper's), whose output is smaller than its input. Build UNet(padding='same')."
+            )
         )
     bad = [s for s in size if depth is not None and not fits(s, depth, padding)]
     if bad:
         raise ValueError(
-            f"{where} yields {size[0]}x{size[1]} images, which a UNet of depth {depth} cannot take "
-            f"(sizes must divide by 2**{depth} = {2**depth}): wrap the model as PadToFit(model), "
-            f"or crop the images to a multiple of {2**depth}."
+            tr(
+                "{where} yields {height}x{width} images, which a UNet of depth {depth} cannot take "
+                "(sizes must divide by 2**{depth} = {factor}): wrap the model as PadToFit(model), "
+                "or crop the images to a multiple of {factor}.",
+                where=where,
+                height=size[0],
+                width=size[1],
+                depth=depth,
+                factor=2**depth,
+            )
         )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from ..i18n import tr
 from .checkpoint import copy_checkpoint, load_checkpoint, read_checkpoint, save_checkpoint, unwrap
 from .checks import check_arguments, check_loader
 from .device import amp_dtype, as_device, describe_precision, enable_cudnn_benchmark, sync, use_channels_last
@@ -210,8 +211,13 @@ def _best_state(model, history, state, last_path):
     best = read_checkpoint(best_path, map_location=next(model.parameters()).device)
     if best["epoch"] != history.best_epoch:
         raise ValueError(
-            f"{last_path.name} names epoch {history.best_epoch} as the best, but best.pt holds epoch {best['epoch']}: "
-            "the two files come from different runs. Resume from a folder holding one run's checkpoints."
+            tr(
+                "{file} names epoch {best_epoch} as the best, but best.pt holds epoch {held}: "
+                "the two files come from different runs. Resume from a folder holding one run's checkpoints.",
+                file=last_path.name,
+                best_epoch=history.best_epoch,
+                held=best["epoch"],
+            )
         )
     return best["model"]
 

@@ -2,6 +2,7 @@
 
 import torch
 
+from ..i18n import tr
 from ..inputs import PadToFit, fits
 from .checkpoint import unwrap
 
@@ -10,10 +11,18 @@ def _as_batch(images):
     if not isinstance(images, torch.Tensor):
         images = torch.as_tensor(images)
     if not images.is_floating_point():
-        raise TypeError(f"predict expects float images (0..1), got dtype {images.dtype}: convert with .float() / 255.")
+        raise TypeError(
+            tr(
+                "predict expects float images (0..1), got dtype {dtype}: convert with .float() / 255.",
+                dtype=images.dtype,
+            )
+        )
     if images.dim() not in (3, 4):
         raise ValueError(
-            f"predict expects images (B, C, H, W) or one image (C, H, W), got shape {tuple(images.shape)}."
+            tr(
+                "predict expects images (B, C, H, W) or one image (C, H, W), got shape {shape}.",
+                shape=tuple(images.shape),
+            )
         )
     return images, images.dim() == 3
 
@@ -21,9 +30,11 @@ def _as_batch(images):
 def _check_padding(plain):
     if getattr(plain, "padding", "same") == "valid":
         raise ValueError(
-            "predict cannot size back a padding='valid' model (the paper's): its output is smaller than its "
-            "input (a 188x188 image gives 4x4), so it needs overlap-tile prediction, which the course does not do. "
-            "Build UNet(padding='same') for prediction, or mirror-pad each tile as in the paper's Fig. 2."
+            tr(
+                "predict cannot size back a padding='valid' model (the paper's): its output is smaller than its "
+                "input (a 188x188 image gives 4x4), so it needs overlap-tile prediction, which the course does not "
+                "do. Build UNet(padding='same') for prediction, or mirror-pad each tile as in the paper's Fig. 2."
+            )
         )
 
 
@@ -47,7 +58,9 @@ def predict(model, images, threshold=0.5, device=None, batch_size=8):
     divisible by 2**depth) are padded to fit and cropped back; valid-padding models are refused.
     """
     if threshold is not None and not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be between 0 and 1 (or None for probabilities), got {threshold!r}.")
+        raise ValueError(
+            tr("threshold must be between 0 and 1 (or None for probabilities), got {threshold!r}.", threshold=threshold)
+        )
     images, single = _as_batch(images)
     if single:
         images = images.unsqueeze(0)
