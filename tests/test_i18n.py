@@ -16,8 +16,9 @@ CATALOG = {
         "Use {{braces}} around {name}.": "在 {name} 两边加上 {{花括号}}。",
         "Scores: loss {loss:.3f}, Dice {dice:.3f}.": "得分：损失 {loss:.3f}，Dice {dice:.3f}。",
         "In {name}, {shown} are frozen.": "在 {name} 中，{shown} 被冻结了。",
+        "{loader} yields uint8 images.": "{loader}给出的是 uint8 图像。",
     },
-    "words": {"height": "高度", "width": "宽度"},
+    "words": {"height": "高度", "width": "宽度", "the training loader": "训练集的加载器"},
 }
 
 
@@ -117,3 +118,9 @@ def test_a_value_with_a_comma_inside_brackets_stays_one_value(catalog, monkeypat
         i18n.localize("In DoubleConv(4, 4), conv.weight are frozen.")
         == "在 DoubleConv(4, 4) 中，conv.weight 被冻结了。"
     )
+
+
+def test_a_leading_word_field_keeps_what_stands_before_the_message(catalog, monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    text = "ValueError: the training loader yields uint8 images.\n"
+    assert i18n.localize(text) == "ValueError: 训练集的加载器给出的是 uint8 图像。\n"

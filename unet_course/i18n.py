@@ -92,7 +92,7 @@ FIELD = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))+?"
 
 @functools.cache
 def _matchers():
-    """(regex of a rendered English message, its Chinese template), longest templates first."""
+    """(regex of a rendered English message, its template, the Chinese template), longest first."""
     matchers = []
     for english, chinese in sorted(catalog()["messages"].items(), key=lambda item: -len(item[0])):
         pattern, seen = [], set()
@@ -110,18 +110,33 @@ def _matchers():
         if parts and parts[-1][1] is None:
             # the message ends where its text ends: "Dice 0.608." is not "Dice 0" followed by "."
             pattern.append(r"(?![\w.(])")
-        matchers.append((re.compile("".join(pattern)), chinese))
+        matchers.append((re.compile("".join(pattern)), english, chinese))
     return matchers
 
 
-def _fill(chinese, captured):
+def _localized_value(value, leading):
+    """A captured field value in Chinese: a catalog word, or text with messages in it. A template's
+    leading field also takes in what stands before the message ("ValueError: the training loader"),
+    so there the word it ends with is translated and the rest kept."""
+    words = catalog()["words"]
+    if value in words:
+        return words[value]
+    if leading:
+        for english in sorted(words, key=len, reverse=True):
+            if value.endswith(english):
+                return localize(value[: -len(english)], "zh") + words[english]
+    return localize(value, "zh")
+
+
+def _fill(english, chinese, captured):
     """The Chinese template with each field replaced by the captured (already formatted) text."""
+    leading = next(iter(string.Formatter().parse(english)))
+    leading = leading[1] if not leading[0] else None  # the field the English template starts with
     out = []
     for literal, name, _, _ in string.Formatter().parse(chinese):
         out.append(literal)
         if name is not None:
-            value = captured[name]
-            out.append(catalog()["words"].get(value) or localize(value, "zh"))
+            out.append(_localized_value(captured[name], name == leading))
     return "".join(out)
 
 
@@ -129,6 +144,6 @@ def localize(text, code=None):
     """English output ``text`` with every catalog message in it rendered in language ``code``."""
     if (code or language()) != "zh":
         return text
-    for regex, chinese in _matchers():
-        text = regex.sub(lambda match, chinese=chinese: _fill(chinese, match.groupdict()), text)
+    for regex, english, chinese in _matchers():
+        text = regex.sub(lambda match, e=english, c=chinese: _fill(e, c, match.groupdict()), text)
     return text
