@@ -1,5 +1,7 @@
 """The scatter picture's numbers against PyTorch's transposed convolutions, and the figures it draws."""
 
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -130,3 +132,14 @@ def test_2d_footprints_tile_the_output_without_overlap_for_kernel_2_stride_2():
         hits[np.ix_(rows, cols)] += 1
     assert (hits == 1).all() and data["out"] == 6
     assert data["output"][4:, 4:].tolist() == [[9, 9], [9, 9]]  # the last input pixel (value 9) as a 2x2 block
+
+
+def test_figure_text_stays_english_in_the_chinese_edition(monkeypatch):
+    """Matplotlib on Binder and Colab has no CJK font: a refusal drawn into a figure is written in English."""
+    monkeypatch.setenv("UNET_COURSE_LANGUAGE", "zh")
+    fig = draw_conv_transpose_gallery([{"kernel_size": 2, "stride": 2, "output_padding": 2}], size=3)
+    texts = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "output_padding=2 must be smaller than stride" in texts
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in texts)
+    assert os.environ["UNET_COURSE_LANGUAGE"] == "zh"  # the setting is back once the figure is drawn
+    plt.close(fig)

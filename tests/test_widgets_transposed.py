@@ -99,3 +99,15 @@ def test_an_empty_output_from_pytorch_counts_as_a_refusal():
     state = explorer_state(1, 5, 2, 3, 1, 1)  # (1 - 1) * 2 - 6 + 4 + 1 + 1 = 0
     assert state["out"] is None and state["torch_size"] == 0 and state["agree"]
     assert "empty 0x0 map" in state["check"]
+
+
+def test_the_explorer_speaks_the_chosen_language(monkeypatch):
+    refused = {"size": 3, "kernel_size": 2, "stride": 2, "output_padding": 2}
+    english = explorer_state(**refused)
+    assert english["label"].startswith("output size: refused - output_padding=2 must be smaller than stride (2)")
+    assert english["check"].endswith(": so does the formula.")
+    monkeypatch.setenv("UNET_COURSE_LANGUAGE", "zh")
+    chinese = explorer_state(**refused)
+    assert chinese["label"].startswith("输出尺寸：拒绝 - output_padding=2 必须小于步幅（2）")
+    assert chinese["check"].endswith("：公式同样拒绝。")
+    assert explorer_state(3, 2, 2)["label"] == "输出尺寸：6"

@@ -12,6 +12,7 @@ message, so it can be changed at any time and reaches the subprocesses grading s
 the English templates: that is how the Chinese notebooks take their outputs from the English ones.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -48,6 +49,23 @@ def set_language(code):
         else:
             os.environ[VARIABLE] = previous
         raise
+
+
+@contextlib.contextmanager
+def using(code):
+    """Messages in language ``code`` inside the block, the setting as it was afterwards.
+
+    Figures use ``using("en")``: their text stays English, because matplotlib on Binder, Colab and many
+    laptops has no font with Chinese glyphs (they would show as boxes)."""
+    previous = os.environ.get(VARIABLE)
+    set_language(code)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(VARIABLE, None)
+        else:
+            os.environ[VARIABLE] = previous
 
 
 @functools.cache

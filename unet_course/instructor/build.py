@@ -9,9 +9,7 @@ lower case) is refused, so no solution leaks. Each copy carries ``metadata.unet_
 edition, ``notebooks/zh``) writes the stubs' message in Chinese; everything else is the same.
 """
 
-import contextlib
 import copy
-import os
 import re
 from pathlib import Path
 
@@ -47,20 +45,6 @@ def _enclosing(lines, index, indent):
     return ".".join(names)
 
 
-@contextlib.contextmanager
-def _language(code):
-    """Messages in language ``code`` inside the block; the setting as it was afterwards."""
-    previous = os.environ.get(i18n.VARIABLE)
-    i18n.set_language(code)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(i18n.VARIABLE, None)
-        else:
-            os.environ[i18n.VARIABLE] = previous
-
-
 def _stub_message(where, hinted):
     """'Write this part of DoubleConv.__init__ (see the hint above), then run the check below.'"""
     if where and hinted:
@@ -75,7 +59,7 @@ def _stub_message(where, hinted):
 def _stub(lines, index, indent, language="en"):
     """The line that replaces a solution region: a NotImplementedError saying what to write."""
     above = next((line.strip() for line in reversed(lines[:index]) if line.strip()), "")
-    with _language(language):
+    with i18n.using(language):
         message = _stub_message(_enclosing(lines, index, len(indent)), above.startswith("#"))
     return f'{indent}raise NotImplementedError("{message}")'
 

@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..arithmetic import conv_transpose_formula, conv_transpose_output_size, explain_conv_transpose
+from ..i18n import using
 from .style import CYCLE, PALETTE, finish, new_figure
 
 CROPPED, GRID = "#BBBBBB", "#333333"  # light and dark grey: cropped cells, cell borders
@@ -171,7 +172,8 @@ def draw_conv_transpose_gallery(settings_list, size=3):
     for options in settings_list:
         settings = conv_transpose_settings(**{"size": size, **options})
         try:
-            rows.append((settings, conv_transpose_scatter(**settings), None))
+            with using("en"):  # figure text stays English: matplotlib may have no Chinese glyphs
+                rows.append((settings, conv_transpose_scatter(**settings), None))
         except ValueError as error:
             rows.append((settings, None, str(error)))
     heights = [len(data["x"]) + 3 if data else 2 for _, data, _ in rows]

@@ -29,6 +29,7 @@ from ..arithmetic import (
     explain_conv_transpose,
     pytorch_output_size,
 )
+from ..i18n import tr
 from ..viz.transposed import conv_transpose_settings, draw_conv_transpose
 
 SLIDERS = [  # (keyword, description, min, max, default): the U-Net's kernel 2, stride 2
@@ -50,7 +51,8 @@ def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dil
         formula = explain_conv_transpose(**settings)
     except ValueError as refusal:
         out, error = None, str(refusal)
-        formula = f"{TRANSPOSE_FORMULA}\n    = {conv_transpose_substituted(**settings)} = {raw}\n    refused: {error}"
+        refused = tr("refused: {error}", error=error)
+        formula = f"{TRANSPOSE_FORMULA}\n    = {conv_transpose_substituted(**settings)} = {raw}\n    {refused}"
     layer = nn.ConvTranspose2d(1, 1, kernel_size, stride, padding, output_padding, dilation=dilation)
     torch_size, torch_error = pytorch_output_size(layer, size)
     written = (
@@ -60,15 +62,32 @@ def explorer_state(size, kernel_size, stride=1, padding=0, output_padding=0, dil
     # PyTorch is not consistent at 0: some kernels refuse, others return an empty (1, 1, 0, 0) map
     empty = torch_size == 0 and raw == 0
     agree = out == torch_size or empty
+    shape = {"layer": written, "size": size}
     if empty:
-        check = f"{written} returns an empty 0x0 map for a {size}x{size} input: the formula refuses a size of 0."
+        check = tr(
+            "{layer} returns an empty 0x0 map for a {size}x{size} input: the formula refuses a size of 0.", **shape
+        )
+    elif torch_error and agree:
+        check = tr("{layer} refuses a {size}x{size} input ({why}): so does the formula.", why=torch_error, **shape)
     elif torch_error:
-        check = f"{written} refuses a {size}x{size} input ({torch_error})"
-        check += ": so does the formula." if agree else f": the formula DISAGREES (it says {out})."
+        check = tr(
+            "{layer} refuses a {size}x{size} input ({why}): the formula DISAGREES (it says {out}).",
+            why=torch_error,
+            out=out,
+            **shape,
+        )
+    elif agree:
+        check = tr(
+            "{layer} turns a {size}x{size} input into {out}x{out}, as the formula says.", out=torch_size, **shape
+        )
     else:
-        check = f"{written} turns a {size}x{size} input into {torch_size}x{torch_size}"
-        check += ", as the formula says." if agree else f": the formula DISAGREES ({error or out})."
-    label = f"output size: {out}" if error is None else f"output size: refused - {error}"
+        check = tr(
+            "{layer} turns a {size}x{size} input into {out}x{out}: the formula DISAGREES ({formula}).",
+            out=torch_size,
+            formula=error or out,
+            **shape,
+        )
+    label = tr("output size: {out}", out=out) if error is None else tr("output size: refused - {error}", error=error)
     return {
         **settings,
         "out": out,
