@@ -124,3 +124,19 @@ def test_a_leading_word_field_keeps_what_stands_before_the_message(catalog, monk
     monkeypatch.setenv(i18n.VARIABLE, "zh")
     text = "ValueError: the training loader yields uint8 images.\n"
     assert i18n.localize(text) == "ValueError: 训练集的加载器给出的是 uint8 图像。\n"
+
+
+def test_training_reports_in_chinese(monkeypatch):
+    """fit's own lines (device, precision, resume, Ctrl-C) follow the setting too, with the same numbers."""
+    import torch
+
+    from unet_course.train.device import describe_precision
+
+    threads = torch.get_num_threads()
+    monkeypatch.setenv(i18n.VARIABLE, "en")
+    english = describe_precision("cpu")
+    assert english == f"Training on the CPU ({threads} threads): fp32, default memory layout (NCHW), no TF32."
+    monkeypatch.setenv(i18n.VARIABLE, "zh")
+    assert describe_precision("cpu") == f"在 CPU（{threads} 个线程）上训练：fp32，默认内存布局（NCHW），不使用 TF32。"
+    assert i18n.localize(english) == describe_precision("cpu")
+    assert describe_precision("mps").startswith("在 Apple 的 GPU（MPS）上训练：fp32，")

@@ -8,6 +8,7 @@ Memory-sized configurations for GPUs are in ``memory.py``; CPU threads in ``thre
 
 import torch
 
+from ..i18n import tr
 from .threads import busy_elsewhere, cpu_quota, cpu_threads  # noqa: F401  (re-exported: the device's choices)
 
 BF16_CAPABILITY = (8, 0)  # Ampere: the first GPUs with bf16 tensor cores and cuDNN bf16 convolutions
@@ -21,14 +22,18 @@ def choose_device(verbose=True):
     """
     if torch.cuda.is_available():
         device = torch.device("cuda")
-        sentence = f"Using the GPU ({torch.cuda.get_device_name(0)}): {_precision_words(device, True)}."
+        sentence = tr(
+            "Using the GPU ({name}): {precision}.",
+            name=torch.cuda.get_device_name(0),
+            precision=_precision_words(device, True),
+        )
     elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         device = torch.device("mps")
-        sentence = "Using the Apple GPU (MPS): training runs in full precision (fp32)."
+        sentence = tr("Using the Apple GPU (MPS): training runs in full precision (fp32).")
     else:
         device = torch.device("cpu")
         torch.set_num_threads(min(torch.get_num_threads(), cpu_threads()))
-        sentence = "No GPU found: using the CPU, with a smaller configuration so that training takes seconds."
+        sentence = tr("No GPU found: using the CPU, with a smaller configuration so that training takes seconds.")
     if verbose:
         print(sentence)
     return device
@@ -109,28 +114,51 @@ def describe_precision(device, amp=True, channels_last=True):
     layout = "channels_last" if use_channels_last(device, channels_last) else "default memory layout (NCHW)"
     if device.type == "cuda":
         capability = cuda_capability(device)
-        name = f"{torch.cuda.get_device_name(device)} (compute capability {capability[0]}.{capability[1]})"
+        name = tr(
+            "{gpu} (compute capability {major}.{minor})",
+            gpu=torch.cuda.get_device_name(device),
+            major=capability[0],
+            minor=capability[1],
+        )
         matmul, cudnn = tf32_enabled()
-        tf32 = f"TF32 matmul {'on' if matmul else 'off'}, conv {'on' if cudnn else 'off'}"
+        tf32 = tr("TF32 matmul {matmul}, conv {conv}", matmul=_on(matmul), conv=_on(cudnn))
         if capability < BF16_CAPABILITY:
             tf32 = "no TF32 on this GPU"
-        bench = "on" if use_cudnn_benchmark(device) else "off"
-        return f"Training on {name}: {_precision_words(device, amp)}, {layout}, {tf32}, cudnn.benchmark {bench}."
-    name = "the Apple GPU (MPS)" if device.type == "mps" else f"the CPU ({torch.get_num_threads()} threads)"
-    return f"Training on {name}: {_precision_words(device, amp)}, {layout}, no TF32."
+        return tr(
+            "Training on {name}: {precision}, {layout}, {tf32}, cudnn.benchmark {bench}.",
+            name=name,
+            precision=_precision_words(device, amp),
+            layout=layout,
+            tf32=tf32,
+            bench=_on(use_cudnn_benchmark(device)),
+        )
+    if device.type == "mps":
+        name = "the Apple GPU (MPS)"
+    else:
+        name = tr("the CPU ({threads} threads)", threads=torch.get_num_threads())
+    return tr(
+        "Training on {name}: {precision}, {layout}, no TF32.",
+        name=name,
+        precision=_precision_words(device, amp),
+        layout=layout,
+    )
+
+
+def _on(flag):
+    return "on" if flag else "off"  # words of the catalog: tr() translates them where they fill a field
 
 
 def determinism(device):
     """One sentence: whether training on ``device`` repeats exactly, run after run, with the same seed."""
     kind = torch.device(device).type
     if kind == "cpu":
-        return "CPU: the same seed and thread count repeat a run exactly, number for number."
+        return tr("CPU: the same seed and thread count repeat a run exactly, number for number.")
     if kind == "cuda":
-        return (
+        return tr(
             "CUDA: runs agree closely but not bit for bit (cudnn.benchmark picks kernels by timing, "
             "and some backward kernels add in a varying order)."
         )
-    return "MPS: runs agree closely, but PyTorch does not promise that they repeat bit for bit."
+    return tr("MPS: runs agree closely, but PyTorch does not promise that they repeat bit for bit.")
 
 
 def sync(device):

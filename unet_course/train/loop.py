@@ -115,8 +115,8 @@ def fit(
             metrics = evaluate_with(step_model, val_loader, device, loss_fn, dtype=dtype, channels_last=channels_last)
             if not (math.isfinite(train_loss) and math.isfinite(metrics["loss"])):
                 _restore(model, best_state, restore_best)
-                kept = _kept(history, best_state) if restore_best and best_state is not None else ""
-                message = _diverged(epoch, (train_loss, metrics["loss"]), kept, checkpoint_dir, lr)
+                kept = restore_best and best_state is not None
+                message = _diverged(epoch, (train_loss, metrics["loss"]), history, kept, checkpoint_dir, lr)
                 raise TrainingDiverged(message, history)
             history.append(
                 epoch=epoch,
@@ -141,7 +141,13 @@ def fit(
                 break
     except KeyboardInterrupt:
         history.stopped = "interrupted"
-        print(f"Training stopped by Ctrl-C after {len(history)} epochs: {_kept(history, best_state)} and the history.")
+        print(
+            tr(
+                "Training stopped by Ctrl-C after {epochs} epochs: {kept}.",
+                epochs=len(history),
+                kept=_kept(history, best_state),
+            )
+        )
     finally:
         bar.close()
         torch.backends.cudnn.benchmark = benchmark_before
@@ -171,13 +177,22 @@ def resume_from(resume, checkpoint_dir, model, parts, train_loader, lr, num_epoc
     state = load_checkpoint(path, model, parts["optimizer"], parts["scaler"], device, scheduler=parts["scheduler"])
     history = History.from_dict(state["history"])
     history.stopped = ""
-    todo = f"training to epoch {num_epochs}" if state["epoch"] < num_epochs else "nothing left to do"
-    print(f"Resuming from {path.name}: {state['epoch']} epochs done, {todo}.")
+    if state["epoch"] < num_epochs:
+        print(
+            tr(
+                "Resuming from {file}: {done} epochs done, training to epoch {last}.",
+                file=path.name,
+                done=state["epoch"],
+                last=num_epochs,
+            )
+        )
+    else:
+        print(tr("Resuming from {file}: {done} epochs done, nothing left to do.", file=path.name, done=state["epoch"]))
     _resume_schedule(state, parts, _length(train_loader), lr, num_epochs)
     if state.get("rng") is not None:
         restore_rng_state(state["rng"], train_loader)
     else:
-        print("This checkpoint holds no random states: the data order will differ from an unbroken run.")
+        print(tr("This checkpoint holds no random states: the data order will differ from an unbroken run."))
     return history, _best_state(model, history, state, path)
 
 
@@ -186,7 +201,7 @@ def _resume_schedule(state, parts, steps, lr, num_epochs):
     if scheduler is not None and state.get("scheduler") is None:  # saved without a schedule: go to its step
         scheduler.last_epoch = state["epoch"] * steps
     if scheduler is not None and stretch(scheduler, steps, num_epochs):
-        print(f"The learning-rate schedule now decays to zero at epoch {num_epochs}.")
+        print(tr("The learning-rate schedule now decays to zero at epoch {last}.", last=num_epochs))
     old_lr = state["config"].get("lr")
     if old_lr is None or old_lr == lr:
         return
@@ -195,7 +210,13 @@ def _resume_schedule(state, parts, steps, lr, num_epochs):
     else:
         for group in optimizer.param_groups:
             group["lr"] = lr
-    print(f"Applying the new lr={lr:g} (the checkpoint trained with lr={old_lr:g}) from the next step on.")
+    print(
+        tr(
+            "Applying the new lr={lr:g} (the checkpoint trained with lr={old:g}) from the next step on.",
+            lr=lr,
+            old=old_lr,
+        )
+    )
 
 
 def _best_state(model, history, state, last_path):
@@ -206,7 +227,12 @@ def _best_state(model, history, state, last_path):
     if history.best_epoch == state["epoch"]:  # the weights just loaded are the best epoch's
         if not best_path.is_file() or read_checkpoint(best_path)["epoch"] != state["epoch"]:
             copy_checkpoint(last_path, best_path)
-            print(f"best.pt lagged behind {last_path.name} (stopped between its two writes): copied it over.")
+            print(
+                tr(
+                    "best.pt lagged behind {file} (stopped between its two writes): copied it over.",
+                    file=last_path.name,
+                )
+            )
         return _copy(model)
     best = read_checkpoint(best_path, map_location=next(model.parameters()).device)
     if best["epoch"] != history.best_epoch:
@@ -232,18 +258,40 @@ def _restore(model, best_state, restore_best):
 
 
 def _kept(history, best_state):
+    """What Ctrl-C keeps, as the end of a sentence."""
     if best_state is None:
-        return "no epoch had finished, so the model keeps its partly trained weights"
-    return f"keeping the best weights (epoch {history.best_epoch}, validation Dice {history.best_val_dice:.3f})"
+        return tr("no epoch had finished, so the model keeps its partly trained weights and the history")
+    return tr(
+        "keeping the best weights (epoch {epoch}, validation Dice {dice:.3f}) and the history",
+        epoch=history.best_epoch,
+        dice=history.best_val_dice,
+    )
 
 
-def _diverged(epoch, losses, kept, checkpoint_dir, lr):
-    kept = kept.replace("keeping", "The model keeps") if kept else "The model's weights are not numbers: rebuild it"
-    saved = f"; no checkpoint was written for epoch {epoch}, so {checkpoint_dir} holds the last good epoch"
-    return (
-        f"Training stopped in epoch {epoch}: the loss is no longer a number (training {losses[0]}, validation "
-        f"{losses[1]}), so this epoch's weights are lost. {kept}{saved if checkpoint_dir else ''}. "
-        f"Lower lr (now {lr:g}) or look for extreme values in the data."
+def _diverged(epoch, losses, history, kept, checkpoint_dir, lr):
+    """The TrainingDiverged message: what broke, what the model keeps, where the last good epoch is."""
+    if kept:
+        kept = tr(
+            "The model keeps the best weights (epoch {epoch}, validation Dice {dice:.3f})",
+            epoch=history.best_epoch,
+            dice=history.best_val_dice,
+        )
+    else:
+        kept = tr("The model's weights are not numbers: rebuild it")
+    numbers = {"epoch": epoch, "train": losses[0], "val": losses[1], "kept": kept, "lr": lr}
+    if checkpoint_dir:
+        return tr(
+            "Training stopped in epoch {epoch}: the loss is no longer a number (training {train}, validation "
+            "{val}), so this epoch's weights are lost. {kept}; no checkpoint was written for epoch {epoch}, so "
+            "{folder} holds the last good epoch. Lower lr (now {lr:g}) or look for extreme values in the data.",
+            folder=checkpoint_dir,
+            **numbers,
+        )
+    return tr(
+        "Training stopped in epoch {epoch}: the loss is no longer a number (training {train}, validation "
+        "{val}), so this epoch's weights are lost. {kept}. Lower lr (now {lr:g}) or look for extreme values "
+        "in the data.",
+        **numbers,
     )
 
 
