@@ -110,7 +110,7 @@ FIELD = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))+?"
 
 @functools.cache
 def _matchers():
-    """(regex of a rendered English message, its template, the Chinese template), longest first."""
+    """(longest literal part, regex of the rendered English message, its template, the Chinese one), longest first."""
     matchers = []
     for english, chinese in sorted(catalog()["messages"].items(), key=lambda item: -len(item[0])):
         pattern, seen = [], set()
@@ -128,7 +128,8 @@ def _matchers():
         if parts and parts[-1][1] is None:
             # the message ends where its text ends: "Dice 0.608." is not "Dice 0" followed by "."
             pattern.append(r"(?![\w.(])")
-        matchers.append((re.compile("".join(pattern)), english, chinese))
+        needle = max((literal for literal, _, _, _ in parts), key=len)  # cheap test before the regex
+        matchers.append((needle, re.compile("".join(pattern)), english, chinese))
     return matchers
 
 
@@ -162,6 +163,8 @@ def localize(text, code=None):
     """English output ``text`` with every catalog message in it rendered in language ``code``."""
     if (code or language()) != "zh":
         return text
-    for regex, english, chinese in _matchers():
+    for needle, regex, english, chinese in _matchers():
+        if needle not in text:
+            continue
         text = regex.sub(lambda match, e=english, c=chinese: _fill(e, c, match.groupdict()), text)
     return text
