@@ -53,6 +53,12 @@ def markdown_pairs(name):
     ]
 
 
+def unquoted(name):
+    """One notebook's Chinese prose without the quote lines (> ...) that cite the source text."""
+    lines = (line for _, _, chinese in markdown_pairs(name) for line in chinese.split("\n"))
+    return "\n".join(line for line in lines if not line.lstrip().startswith(">"))
+
+
 def test_the_terminology_gives_one_chinese_term_per_english_term():
     rows = terminology()
     assert len(rows) >= 40
@@ -80,12 +86,7 @@ def test_each_english_term_has_its_chinese_term(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_first_use_of_a_term_has_the_english_beside_it(name):
-    text = "\n".join(
-        line
-        for _, _, chinese in markdown_pairs(name)
-        for line in chinese.split("\n")
-        if not line.lstrip().startswith(">")  # a quote of the source text is the source's words, not a first use
-    )
+    text = unquoted(name)  # a quote of the source text is the source's words, not a first use
     missing = []
     for forms, term, _ in terminology():
         at = text.find(term)
@@ -99,12 +100,7 @@ def test_first_use_of_a_term_has_the_english_beside_it(name):
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_no_second_translation_of_a_term(name):
-    text = "\n".join(
-        line
-        for _, _, chinese in markdown_pairs(name)
-        for line in chinese.split("\n")
-        if not line.lstrip().startswith(">")  # quotes of the source text keep its own words
-    )
+    text = unquoted(name)  # quotes of the source text keep its own words
     found = [
         f"{other} (the course says {term})" for _, term, others in terminology() for other in others if other in text
     ]
