@@ -184,9 +184,9 @@ def test_wrong_padding_and_second_conv(monkeypatch):
 
     english, chinese = both(check_double_conv, double_conv(conv), monkeypatch)
     assert english.startswith("Wrong padding: the second conv of DoubleConv(4, 4) has padding=2")
-    assert "changes the size by 2 pixels" in english and "12x12 -> 16x16" in english
+    assert "grows the size by 2 pixels" in english and "12x12 -> 16x16" in english
     assert chinese.startswith("填充不对：DoubleConv(4, 4) 的第二个卷积的 padding=2")
-    assert "变化 2 个像素" in chinese and "12x12 -> 16x16" in chinese
+    assert "尺寸就增大 2 个像素" in chinese and "12x12 -> 16x16" in chinese
 
 
 def test_bias_left_on_before_batch_norm(monkeypatch):
@@ -195,7 +195,7 @@ def test_bias_left_on_before_batch_norm(monkeypatch):
     assert english.startswith("Bias left on before BatchNorm: the first conv of DoubleConv(4, 4) has bias=True.")
     assert "its 4 numbers are wasted parameters. Pass bias=False to both convs." in english
     assert chinese.startswith("批量归一化之前的卷积保留了偏置：DoubleConv(4, 4) 的第一个卷积的 bias=True。")
-    assert "它的 4 个数都是浪费的参数。请给两个卷积都传入 bias=False。" in chinese
+    assert "这 4 个偏置参数都是浪费的。请给两个卷积都传入 bias=False。" in chinese
 
 
 def test_wrong_channels(monkeypatch):

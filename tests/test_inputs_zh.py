@@ -65,7 +65,7 @@ def test_odd_height_names_the_sizes_the_level_and_the_fix_in_both(monkeypatch):
         "PadToFit(model) to pad and crop back."
     )
     assert chinese == (
-        "UNet 无法接受高度为 481 的输入：它不能被 2**4 = 16 整除：最大池化向下取整 481 -> 240，在返回的路径上 "
+        "UNet 无法接受高度为 481 的输入，因为 481 不能被 2**4 = 16 整除。最大池化向下取整 481 -> 240，在返回的路径上 "
         "240 翻倍为 480，无法与 up4 中尺寸为 481 的跳跃连接拼接。最接近的可用尺寸：480 或 496。请缩放或裁剪图像，"
         "或者用 PadToFit(model) 包装模型，先填充、再裁剪回原尺寸。"
     )
@@ -97,7 +97,7 @@ def test_a_width_with_only_a_size_above_and_the_valid_variant(monkeypatch):
             ["the batch dimension is missing", "x.unsqueeze(0)"],
             ["缺少批量维度", "x.unsqueeze(0)"],
         ),
-        (torch.zeros(32, 32), ["got shape (32, 32) (2-D)", "(batch, 1, height, width)"], ["（2 维）", "(batch, 1,"]),
+        (torch.zeros(32, 32), ["got shape (32, 32) (2-D)", "(batch, 1, height, width)"], ["（2 维）", "(B, 1, H, W)"]),
         (
             torch.zeros(1, 1, 32, 32, dtype=torch.uint8),
             ["got dtype torch.uint8", "x.float()", "/ 255"],
@@ -698,3 +698,12 @@ def test_diverging_best_and_last_checkpoints(monkeypatch, tmp_path):
     english, chinese = both(monkeypatch, lambda: _best_state(model, history, {"epoch": 7}, tmp_path / "last.pt"))
     assert english.startswith("last.pt names epoch 5 as the best, but best.pt holds epoch 3: the two files come")
     assert chinese.startswith("last.pt 记录的最佳轮次是第 5 轮，但 best.pt 保存的是第 3 轮：这两个文件来自不同的训练。")
+
+
+def test_too_few_channels_asks_for_more_not_for_grayscale(monkeypatch):
+    english, chinese = both(monkeypatch, lambda: check_input(torch.zeros(1, 1, 32, 32), 3, 4))
+    assert english.endswith("Build UNet(in_channels=1), or give the images 3 channels.") and "grayscale" not in english
+    assert chinese.endswith("请构建 UNet(in_channels=1)，或者让图像有 3 个通道。") and "灰度" not in chinese
+    english, chinese = both(monkeypatch, lambda: check_input(torch.zeros(1, 3, 32, 32), 1, 4))
+    assert english.endswith("Build UNet(in_channels=3) or convert the images (e.g. to grayscale).")
+    assert chinese.endswith("（例如转为灰度）。")

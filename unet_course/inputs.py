@@ -125,11 +125,21 @@ def check_input(x, in_channels, depth, padding="same"):
                 dtype=x.dtype,
             )
         )
-    if x.shape[1] != in_channels:
+    if x.shape[1] > in_channels:
         raise ValueError(
             tr(
                 "UNet was built for in_channels={in_channels} but the input has {got} channels (shape {shape}). "
                 "Build UNet(in_channels={got}) or convert the images (e.g. to grayscale).",
+                in_channels=in_channels,
+                got=x.shape[1],
+                shape=tuple(x.shape),
+            )
+        )
+    if x.shape[1] < in_channels:
+        raise ValueError(
+            tr(
+                "UNet was built for in_channels={in_channels} but the input has {got} channels (shape {shape}). "
+                "Build UNet(in_channels={got}), or give the images {in_channels} channels.",
                 in_channels=in_channels,
                 got=x.shape[1],
                 shape=tuple(x.shape),

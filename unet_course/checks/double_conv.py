@@ -50,19 +50,22 @@ def _conv_shape(convs, name):
         if pad != 1:
             after = 12 + 4 * (pad - 1)
             label = "Missing padding" if pad == 0 else "Wrong padding"
-            raise CheckFailed(
-                tr(
-                    "{label}: the {which} conv of {name} has padding={pad}, so a 3x3 conv changes the size by "
+            how = {"label": label, "which": which, "name": name, "pad": pad, "change": abs(2 * pad - 2), "after": after}
+            if pad == 0:
+                message = tr(
+                    "{label}: the {which} conv of {name} has padding={pad}, so a 3x3 conv shrinks the size by "
                     "{change} pixels each time (12x12 -> {after}x{after} after both convs). DoubleConv keeps the "
                     "size: use padding=1.",
-                    label=label,
-                    which=which,
-                    name=name,
-                    pad=pad,
-                    change=2 * pad - 2,
-                    after=after,
+                    **how,
                 )
-            )
+            else:
+                message = tr(
+                    "{label}: the {which} conv of {name} has padding={pad}, so a 3x3 conv grows the size by "
+                    "{change} pixels each time (12x12 -> {after}x{after} after both convs). DoubleConv keeps the "
+                    "size: use padding=1.",
+                    **how,
+                )
+            raise CheckFailed(message)
 
 
 def _conv_channels(convs, name, in_channels, out_channels):
