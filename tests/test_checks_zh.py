@@ -450,9 +450,11 @@ def test_the_double_conv_inside_a_down_is_named(monkeypatch):
             super().__init__(in_channels, out_channels)
             self.downsampling = nn.Sequential(nn.MaxPool2d(2), blocks.DoubleConv(out_channels, out_channels))
 
-    english, chinese = both(check_down, NarrowDown, monkeypatch)
-    assert english.startswith("Wrong channels: the first conv of the DoubleConv in Down(3, 8) takes 8 channels")
-    assert chinese.startswith("通道数不对：Down(3, 8) 中的 DoubleConv 的第一个卷积接收 8 个通道")
+    english, chinese = both(check_down, NarrowDown, monkeypatch)  # Down's own fix, not DoubleConv's
+    assert english.startswith("Wrong channels: the DoubleConv in Down(3, 8) goes from 8 to 8 channels, but the pooled")
+    assert english.endswith("after the max-pool, write DoubleConv(in_channels, out_channels).")
+    assert chinese.startswith("通道数不对：Down(3, 8) 中的 DoubleConv 从 8 个通道变为 8 个通道")
+    assert chinese.endswith("请在最大池化之后写 DoubleConv(in_channels, out_channels)。")
 
 
 def test_cat_on_the_wrong_dim(monkeypatch):
@@ -571,3 +573,19 @@ def test_build_in_chinese_writes_a_copy_whose_check_speaks_chinese(tmp_path, mon
     english, chinese = both(check_double_conv, namespace["DoubleConv"], monkeypatch)
     assert english.startswith("DoubleConv.__init__ is not implemented yet")
     assert chinese.startswith("DoubleConv.__init__ 还没有实现：请编写标有 `raise NotImplementedError(...)` 的部分")
+
+
+@pytest.mark.parametrize("as_module", [True, False])
+def test_a_relu_in_out_conv_is_named(as_module, monkeypatch):
+    class OutConv(nn.Module):
+        def __init__(self, in_channels, num_classes):
+            super().__init__()
+            self.conv = nn.Conv2d(in_channels, num_classes, kernel_size=1)
+            self.relu = nn.ReLU() if as_module else None
+
+        def forward(self, x):
+            return self.relu(self.conv(x)) if as_module else torch.relu(self.conv(x))
+
+    english, chinese = both(check_out_conv, OutConv, monkeypatch)
+    assert english.startswith("A ReLU inside OutConv(8, 1): logits must be free to be negative")
+    assert chinese.startswith("OutConv(8, 1) 里有一个 ReLU：logits 必须能取负值")

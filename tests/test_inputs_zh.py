@@ -707,3 +707,31 @@ def test_too_few_channels_asks_for_more_not_for_grayscale(monkeypatch):
     english, chinese = both(monkeypatch, lambda: check_input(torch.zeros(1, 3, 32, 32), 1, 4))
     assert english.endswith("Build UNet(in_channels=3) or convert the images (e.g. to grayscale).")
     assert chinese.endswith("（例如转为灰度）。")
+
+
+def test_a_float64_input_is_refused_before_pytorch_complains(monkeypatch):
+    from unet_course import UNet
+
+    model = UNet(base_channels=4, depth=2)
+    english, chinese = both(monkeypatch, lambda: model(torch.zeros(1, 1, 16, 16, dtype=torch.float64)))
+    assert english.startswith("UNet's weights are torch.float32 but the input is torch.float64: convert the input")
+    assert "torch.from_numpy(array).float()" in english
+    assert chinese.startswith("UNet 的权重是 torch.float32，但输入是 torch.float64：请用 x.to(torch.float32) 转换输入")
+    assert model(torch.zeros(1, 1, 16, 16)).shape == (1, 1, 16, 16)  # float32 still runs
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # mixed precision casts a half-precision input: not refused
+        assert model(torch.zeros(1, 1, 16, 16, dtype=torch.bfloat16)).shape == (1, 1, 16, 16)
+        with pytest.raises(TypeError, match="输入是 torch.float64"):  # autocast leaves doubles alone (zh is set here)
+            model(torch.zeros(1, 1, 16, 16, dtype=torch.float64))
+
+
+def test_a_mask_saved_as_jpeg_is_named_as_such(monkeypatch, tmp_path):
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    images.mkdir()
+    masks.mkdir()
+    (images / "a.png").write_text("")
+    (masks / "a.jpg").write_text("")
+    english, chinese = both(monkeypatch, lambda: folder.find_pairs(images, masks))
+    assert_phrases(english, f"{images / 'a.png'} has its mask as {masks / 'a.jpg'}, a JPEG", f"{masks / 'a'}.png.")
+    assert_phrases(
+        chinese, f"{images / 'a.png'} 的掩码是 {masks / 'a.jpg'}，一个 JPEG 文件", "请把掩码存为 PNG 或 TIFF"
+    )

@@ -89,8 +89,21 @@ def _size_message(axis, size, depth, padding):
     )
 
 
-def check_input(x, in_channels, depth, padding="same"):
-    """Raise a ValueError/TypeError naming the problem before any computation is done."""
+def _autocast(device_type):
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # a PyTorch before 2.4 knows CUDA's autocast only
+        return torch.is_autocast_enabled()
+    except RuntimeError:  # a device autocast has no notion of, such as meta
+        return False
+
+
+def check_input(x, in_channels, depth, padding="same", weights=None):
+    """Raise a ValueError/TypeError naming the problem before any computation is done.
+
+    ``weights``: the model's parameter dtype; an input of another floating dtype is refused, unless
+    autocast (mixed precision) is on and the input is half or single precision, which it casts.
+    """
     if not isinstance(x, torch.Tensor):
         raise TypeError(
             tr(
@@ -122,6 +135,16 @@ def check_input(x, in_channels, depth, padding="same"):
             tr(
                 "UNet expects floating-point input, got dtype {dtype}. "
                 "Convert it with x.float() (and scale 8-bit images to 0..1 with / 255).",
+                dtype=x.dtype,
+            )
+        )
+    mixed = _autocast(x.device.type) and x.dtype != torch.float64  # autocast casts half and single, not double
+    if weights is not None and x.dtype != weights and not mixed:
+        raise TypeError(
+            tr(
+                "UNet's weights are {weights} but the input is {dtype}: convert the input with x.to({weights}) "
+                "(a NumPy array becomes float64: use torch.from_numpy(array).float()).",
+                weights=weights,
                 dtype=x.dtype,
             )
         )

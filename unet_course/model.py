@@ -83,7 +83,7 @@ class UNet(nn.Module):
 
     def forward(self, x):
         """The U as the text writes it at depth 4; other depths run the same steps in a loop."""
-        check_input(x, self.in_channels, self.depth, self.padding)
+        check_input(x, self.in_channels, self.depth, self.padding, weights=self.out_conv.conv.weight.dtype)
         if self.depth != 4:
             return self._forward_any_depth(x)
         x1 = self.in_conv(x)  # (B, 64, H, W)

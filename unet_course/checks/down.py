@@ -15,6 +15,24 @@ from .double_conv import double_conv_layers, double_conv_order, extra_steps
 SETTINGS = [(4, 4, 16), (3, 8, 16), (8, 4, 15)]  # (in_channels, out_channels, size): 15 is odd: 15 -> 7
 
 
+def _channels(block, name, in_channels, out_channels):
+    """Down's DoubleConv takes the pooled map's channels and gives out_channels: said as Down's fix."""
+    convs = modules_of(block, nn.Conv2d)
+    if len(convs) == 2 and (convs[0].in_channels, convs[1].out_channels) != (in_channels, out_channels):
+        raise CheckFailed(
+            tr(
+                "Wrong channels: the DoubleConv in {name} goes from {got_in} to {got_out} channels, but the "
+                "pooled map has {in_channels} and Down must give {out_channels}: after the max-pool, write "
+                "DoubleConv(in_channels, out_channels).",
+                name=name,
+                got_in=convs[0].in_channels,
+                got_out=convs[1].out_channels,
+                in_channels=in_channels,
+                out_channels=out_channels,
+            )
+        )
+
+
 def _pooling(block, name):
     if modules_of(block, nn.AvgPool2d):
         raise CheckFailed(
@@ -124,6 +142,7 @@ def check_down(cls):
             name = f"Down({in_channels}, {out_channels})"
             block = call(name, cls, in_channels, out_channels)
             _pooling(block, name)
+            _channels(block, name, in_channels, out_channels)
             inner = tr("the DoubleConv in {name}", name=name)
             double_conv_layers(block, inner, in_channels, out_channels)
             x = torch.randn(2, in_channels, size, size)

@@ -40,6 +40,15 @@ def check_out_conv(cls):
             found = next((k for k in trace.kinds("sigmoid", "softmax")), None)
             if found:
                 raise squashing(name, found)
+            if modules_of(block, nn.ReLU) or trace.kinds("ReLU"):
+                raise CheckFailed(
+                    tr(
+                        "A ReLU inside {name}: logits must be free to be negative (a negative logit says "
+                        "'background'), and a ReLU sets them to 0 or more, so every pixel would lean to "
+                        "'object'. OutConv is the 1x1 conv alone: remove the ReLU.",
+                        name=name,
+                    )
+                )
             raised(trace, name, x)
             output(trace, name, (2, num_classes, 6, 6))
             reference = blocks.OutConv(in_channels, num_classes)

@@ -167,6 +167,17 @@ def find_pairs(images_dir, masks_dir, mask_suffix=""):
     pairs = []
     for stem, image in images.items():
         mask = masks.get(stem + mask_suffix)
+        lossy = sorted(Path(masks_dir).glob(f"{stem + mask_suffix}.jp*g")) if mask is None else []
+        if lossy:
+            raise DataError(
+                tr(
+                    "{image} has its mask as {found}, a JPEG: JPEG compression changes pixel values, so its labels "
+                    "cannot be trusted. Save the mask as PNG or TIFF (lossless), e.g. {mask}.png.",
+                    image=image,
+                    found=lossy[0],
+                    mask=masks_dir / (stem + mask_suffix),
+                )
+            )
         if mask is None:
             raise DataError(
                 tr(
