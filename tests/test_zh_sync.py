@@ -96,3 +96,16 @@ def test_mark_refuses_a_cell_that_is_still_english(course):
     _, chinese = course
     with pytest.raises(SystemExit, match="note has no Chinese yet"):
         zh_edition.mark(chinese, ["note"])
+
+
+def test_a_translation_written_without_metadata_is_kept_until_marked(course):
+    _, chinese = course
+    notebook = json.loads(chinese.read_text(encoding="utf-8"))
+    note = next(c for c in notebook["cells"] if c["id"] == "note")
+    note["source"], note["metadata"] = ["卷积保持尺寸不变。"], {}
+    zh_edition.write(chinese, notebook)
+    zh_edition.sync()
+    assert "".join(cell(chinese, "note")["source"]) == "卷积保持尺寸不变。"
+    assert "01_block.ipynb cell note: untranslated" in zh_edition.problems()
+    zh_edition.mark(chinese, ["note"])
+    assert "01_block.ipynb cell note: untranslated" not in zh_edition.problems()

@@ -84,10 +84,13 @@ def code_cell(english):
 def markdown_cell(english, chinese):
     """The Chinese cell for ``english``: the translation if there is one (marked stale if the English changed)."""
     sha = english_hash(english)
-    if chinese is None or chinese.get("metadata", {}).get("zh", {}).get("untranslated"):
-        metadata = {**english.get("metadata", {}), "zh": {"untranslated": True}}
-        return {**copy.deepcopy(english), "metadata": metadata}
-    zh = {"translated_from": chinese["metadata"]["zh"]["translated_from"]}
+    recorded = (chinese or {}).get("metadata", {}).get("zh", {})
+    untranslated = {**english.get("metadata", {}), "zh": {"untranslated": True}}
+    if chinese is None or recorded.get("untranslated"):  # the English text, until a translator marks it
+        return {**copy.deepcopy(english), "metadata": untranslated}
+    if "translated_from" not in recorded:  # written by hand, never marked: kept, to be checked and marked
+        return {**copy.deepcopy(chinese), "id": english["id"], "metadata": untranslated}
+    zh = {"translated_from": recorded["translated_from"]}
     if zh["translated_from"] != sha:
         zh["stale"] = True
     return {**copy.deepcopy(chinese), "id": english["id"], "metadata": {**english.get("metadata", {}), "zh": zh}}
